@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/sextant-dev/sextant/internal/config"
+	"github.com/sextant-dev/sextant/internal/jobs"
+	"github.com/sextant-dev/sextant/internal/store"
+	"github.com/sextant-dev/sextant/internal/telemetry"
+	"github.com/sextant-dev/sextant/internal/web"
+)
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "serve", "serve [flags]")
+	cf := addConfigFlags(fs, "addr", "db", "log.format", "log.level")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	cfg, err := cf.load(env)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, env, cfg, nil)
+}
+
+// serve runs the server until ctx is done. When ready is not nil it
+// receives the listening address once the server accepts connections.
+func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string) error {
+	log := newLogger(env.Stderr, cfg)
+	db, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, unwrapNetErr(err))
+	}
+
+	metrics := telemetry.New()
+	metrics.RegisterQueueDepth(func(ctx context.Context) ([]telemetry.JobCount, error) {
+		counts, err := db.CountJobs(ctx)
+		out := make([]telemetry.JobCount, len(counts))
+		for i, c := range counts {
+			out[i] = telemetry.JobCount{Kind: c.Kind, State: c.State, Count: c.Count}
+		}
+		return out, err
+	}, log)
+
+	runner := jobs.New(db, log, metrics, jobs.Options{
+		Workers:      cfg.Jobs.Workers,
+		Lease:        cfg.Jobs.Lease,
+		PollInterval: cfg.Jobs.PollInterval,
+		MaxAttempts:  cfg.Jobs.MaxAttempts,
+	})
+
+	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics})
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       cfg.HTTP.ReadTimeout,
+		IdleTimeout:       2 * time.Minute,
+	}
+
+	runCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	jobsDone := make(chan struct{})
+	go func() {
+		runner.Run(runCtx, cfg.HTTP.ShutdownTimeout)
+		close(jobsDone)
+	}()
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- httpSrv.Serve(ln) }()
+	log.Info("sextant serving", "addr", ln.Addr().String(), "db", db.Target, "dialect", db.Dialect, "workers", cfg.Jobs.Workers)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case err := <-serveErr:
+		stopJobs()
+		<-jobsDone
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", cfg.HTTP.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	err = httpSrv.Shutdown(shutCtx)
+	stopJobs()
+	<-jobsDone
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shut down http server: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// unwrapNetErr drops the repeated "listen tcp ADDR:" prefix of net errors.
+func unwrapNetErr(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}

@@ -1,0 +1,212 @@
+// Package config loads Sextant's configuration from a YAML file, then
+// SEXTANT_* environment variables, then command-line flags, each overriding
+// the one before, and validates it.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config is the whole configuration. The yaml tag of each field is its key;
+// nested structs make dotted key paths (github.token).
+type Config struct {
+	Addr   string `yaml:"addr" help:"listen address of the HTTP server"`
+	DB     string `yaml:"db" help:"database: a SQLite path (or sqlite://path) or a postgres:// URL"`
+	Log    Log    `yaml:"log"`
+	HTTP   HTTP   `yaml:"http"`
+	Jobs   Jobs   `yaml:"jobs"`
+	GitHub GitHub `yaml:"github"`
+	API    API    `yaml:"api"`
+}
+
+// Log configures log/slog output.
+type Log struct {
+	Format string `yaml:"format" help:"log format: text or json"`
+	Level  string `yaml:"level" help:"minimum level: debug, info, warn or error"`
+}
+
+// HTTP tunes the HTTP server.
+type HTTP struct {
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout" help:"how long to wait for in-flight requests and jobs on SIGINT/SIGTERM"`
+	ReadTimeout     time.Duration `yaml:"read_timeout" help:"maximum time to read a request, body included"`
+}
+
+// Jobs tunes the durable job queue's workers.
+type Jobs struct {
+	Workers      int           `yaml:"workers" help:"number of job workers in this process (0 disables the workers)"`
+	Lease        time.Duration `yaml:"lease" help:"how long a claimed job is leased before another worker may take it back"`
+	PollInterval time.Duration `yaml:"poll_interval" help:"how often idle workers look for due jobs and schedules"`
+	MaxAttempts  int           `yaml:"max_attempts" help:"attempts before a job is marked failed"`
+}
+
+// GitHub holds GitHub credentials and what to sync.
+type GitHub struct {
+	Token             Secret   `yaml:"token" secret:"true" env:"GITHUB_TOKEN" help:"personal access token (GITHUB_TOKEN is also read)"`
+	AppID             int64    `yaml:"app_id" help:"GitHub App id, for App authentication"`
+	AppPrivateKeyFile string   `yaml:"app_private_key_file" help:"path of the GitHub App's PEM private key"`
+	AppPrivateKey     Secret   `yaml:"app_private_key" secret:"true" help:"the GitHub App's PEM private key itself (or use app_private_key_file)"`
+	InstallationID    int64    `yaml:"installation_id" help:"GitHub App installation id"`
+	BaseURL           string   `yaml:"base_url" help:"GitHub API root; GitHub Enterprise Server: https://HOST/api/v3"`
+	WebhookSecret     Secrets  `yaml:"webhook_secret" secret:"true" help:"webhook secret, or several separated by commas while rotating"`
+	Orgs              []string `yaml:"orgs" help:"organizations to sync (comma-separated in the environment)"`
+	Repos             []string `yaml:"repos" help:"repositories to sync, as owner/name (comma-separated in the environment)"`
+}
+
+// API configures the JSON API's authentication.
+type API struct {
+	Tokens        Secrets `yaml:"tokens" secret:"true" help:"API tokens given in configuration, each NAME|SCOPES|TOKEN with scopes separated by + (for example ci|events:write+events:read|s3cr3t...)"`
+	AnonymousRead string  `yaml:"anonymous_read" help:"allow reads without a token: auto (only when listening on loopback), true or false"`
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr: "127.0.0.1:8080",
+		DB:   "./sextant.db",
+		Log:  Log{Format: "text", Level: "info"},
+		HTTP: HTTP{ShutdownTimeout: 30 * time.Second, ReadTimeout: 30 * time.Second},
+		Jobs: Jobs{Workers: 4, Lease: 5 * time.Minute, PollInterval: time.Second, MaxAttempts: 8},
+		GitHub: GitHub{
+			BaseURL: "https://api.github.com",
+		},
+		API: API{AnonymousRead: "auto"},
+	}
+}
+
+// Problem is one thing wrong with a configuration, named by its key.
+type Problem struct {
+	Key     string
+	Message string
+}
+
+func (p Problem) String() string { return p.Key + ": " + p.Message }
+
+// Problems is every problem found; it is an error when not empty.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return "invalid configuration: " + strings.Join(lines, "; ")
+}
+
+var repoName = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+
+// Validate reports every problem of c, each with the key it concerns.
+func (c *Config) Validate() Problems {
+	var ps Problems
+	add := func(key, format string, args ...any) {
+		ps = append(ps, Problem{Key: key, Message: fmt.Sprintf(format, args...)})
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		add("addr", "%q is not a host:port listen address", c.Addr)
+	}
+	if c.DB == "" {
+		add("db", "must not be empty")
+	} else if u, err := url.Parse(c.DB); err == nil && u.Scheme != "" && len(u.Scheme) > 1 &&
+		u.Scheme != "sqlite" && u.Scheme != "postgres" && u.Scheme != "postgresql" && u.Scheme != "file" {
+		add("db", "unsupported scheme %q: use a SQLite path, sqlite://path or postgres://…", u.Scheme)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	if _, err := ParseLevel(c.Log.Level); err != nil {
+		add("log.level", "%v", err)
+	}
+	if c.HTTP.ShutdownTimeout <= 0 {
+		add("http.shutdown_timeout", "must be positive")
+	}
+	if c.HTTP.ReadTimeout <= 0 {
+		add("http.read_timeout", "must be positive")
+	}
+	if c.Jobs.Workers < 0 || c.Jobs.Workers > 256 {
+		add("jobs.workers", "must be between 0 and 256, got %d", c.Jobs.Workers)
+	}
+	if c.Jobs.Lease < time.Second {
+		add("jobs.lease", "must be at least 1s, got %s", c.Jobs.Lease)
+	}
+	if c.Jobs.PollInterval <= 0 {
+		add("jobs.poll_interval", "must be positive")
+	}
+	if c.Jobs.MaxAttempts < 1 {
+		add("jobs.max_attempts", "must be at least 1, got %d", c.Jobs.MaxAttempts)
+	}
+	if u, err := url.Parse(c.GitHub.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("github.base_url", "%q is not an http(s) URL", c.GitHub.BaseURL)
+	}
+	if c.GitHub.AppID != 0 {
+		if c.GitHub.AppPrivateKeyFile == "" && c.GitHub.AppPrivateKey == "" {
+			add("github.app_private_key_file", "required when github.app_id is set")
+		}
+		if c.GitHub.InstallationID == 0 {
+			add("github.installation_id", "required when github.app_id is set")
+		}
+	}
+	if c.GitHub.AppID < 0 {
+		add("github.app_id", "must be positive")
+	}
+	for _, s := range c.GitHub.WebhookSecret {
+		if strings.TrimSpace(string(s)) == "" {
+			add("github.webhook_secret", "contains an empty secret")
+		}
+	}
+	for _, o := range c.GitHub.Orgs {
+		if o == "" || strings.Contains(o, "/") {
+			add("github.orgs", "%q is not an organization login", o)
+		}
+	}
+	for _, r := range c.GitHub.Repos {
+		if !repoName.MatchString(r) {
+			add("github.repos", "%q is not owner/name", r)
+		}
+	}
+	for i, t := range c.API.Tokens {
+		if _, err := ParseTokenSpec(string(t)); err != nil {
+			add("api.tokens", "entry %d: %v", i+1, err)
+		}
+	}
+	switch c.API.AnonymousRead {
+	case "auto", "true", "false":
+	default:
+		add("api.anonymous_read", "%q is not auto, true or false", c.API.AnonymousRead)
+	}
+	return ps
+}
+
+// ParseLevel turns a level name into a slog.Level.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("%q is not debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// TokenSpec is an API token given in configuration.
+type TokenSpec struct {
+	Name   string
+	Scopes []string
+	Token  Secret
+}
+
+// ParseTokenSpec parses NAME|SCOPE+SCOPE|TOKEN. Errors never include the token.
+func ParseTokenSpec(s string) (TokenSpec, error) {
+	parts := strings.SplitN(s, "|", 3)
+	if len(parts) != 3 || parts[0] == "" || parts[1] == "" {
+		return TokenSpec{}, fmt.Errorf("want NAME|SCOPES|TOKEN")
+	}
+	if len(parts[2]) < 16 {
+		return TokenSpec{}, fmt.Errorf("token %q is shorter than 16 characters", parts[0])
+	}
+	return TokenSpec{Name: parts[0], Scopes: strings.Split(parts[1], "+"), Token: Secret(parts[2])}, nil
+}
