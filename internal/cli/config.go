@@ -72,6 +72,11 @@ func writeConfigDocs(w io.Writer) {
 		if f.Secret {
 			help += "; secret: also `" + f.Key + "_file` in YAML"
 		}
-		fmt.Fprintf(w, "| `%s` | %s | %s | %s (%s) |\n", f.Key, env, d, help, f.Type)
+		typ := f.Type
+		if typ == "int" || typ == "int64" {
+			typ = "integer"
+		}
+		help = strings.ReplaceAll(help, "|", `\|`)
+		fmt.Fprintf(w, "| `%s` | %s | %s | %s (%s) |\n", f.Key, env, d, help, typ)
 	}
 }

@@ -47,15 +47,14 @@ type Jobs struct {
 
 // GitHub holds GitHub credentials and what to sync.
 type GitHub struct {
-	Token             Secret   `yaml:"token" secret:"true" env:"GITHUB_TOKEN" help:"personal access token (GITHUB_TOKEN is also read)"`
-	AppID             int64    `yaml:"app_id" help:"GitHub App id, for App authentication"`
-	AppPrivateKeyFile string   `yaml:"app_private_key_file" help:"path of the GitHub App's PEM private key"`
-	AppPrivateKey     Secret   `yaml:"app_private_key" secret:"true" help:"the GitHub App's PEM private key itself (or use app_private_key_file)"`
-	InstallationID    int64    `yaml:"installation_id" help:"GitHub App installation id"`
-	BaseURL           string   `yaml:"base_url" help:"GitHub API root; GitHub Enterprise Server: https://HOST/api/v3"`
-	WebhookSecret     Secrets  `yaml:"webhook_secret" secret:"true" help:"webhook secret, or several separated by commas while rotating"`
-	Orgs              []string `yaml:"orgs" help:"organizations to sync (comma-separated in the environment)"`
-	Repos             []string `yaml:"repos" help:"repositories to sync, as owner/name (comma-separated in the environment)"`
+	Token          Secret   `yaml:"token" secret:"true" env:"GITHUB_TOKEN" help:"personal access token (GITHUB_TOKEN is also read)"`
+	AppID          int64    `yaml:"app_id" help:"GitHub App id, for App authentication"`
+	AppPrivateKey  Secret   `yaml:"app_private_key" secret:"true" help:"the GitHub App's PEM private key, usually given as a file with app_private_key_file"`
+	InstallationID int64    `yaml:"installation_id" help:"GitHub App installation id"`
+	BaseURL        string   `yaml:"base_url" help:"GitHub API root; GitHub Enterprise Server: https://HOST/api/v3"`
+	WebhookSecret  Secrets  `yaml:"webhook_secret" secret:"true" help:"webhook secret, or several separated by commas while rotating"`
+	Orgs           []string `yaml:"orgs" help:"organizations to sync (comma-separated in the environment)"`
+	Repos          []string `yaml:"repos" help:"repositories to sync, as owner/name (comma-separated in the environment)"`
 }
 
 // API configures the JSON API's authentication.
@@ -145,8 +144,8 @@ func (c *Config) Validate() Problems {
 		add("github.base_url", "%q is not an http(s) URL", c.GitHub.BaseURL)
 	}
 	if c.GitHub.AppID != 0 {
-		if c.GitHub.AppPrivateKeyFile == "" && c.GitHub.AppPrivateKey == "" {
-			add("github.app_private_key_file", "required when github.app_id is set")
+		if c.GitHub.AppPrivateKey == "" {
+			add("github.app_private_key", "required when github.app_id is set (give it as a file with github.app_private_key_file)")
 		}
 		if c.GitHub.InstallationID == 0 {
 			add("github.installation_id", "required when github.app_id is set")

@@ -19,6 +19,10 @@ import (
 // PostgresEnv names the environment variable holding the test PostgreSQL DSN.
 const PostgresEnv = "SEXTANT_TEST_POSTGRES"
 
+// RequireEnv, when set to 1 (as .ci/run does), turns the PostgreSQL skip
+// into a failure, so CI cannot pass with the PostgreSQL suites silently off.
+const RequireEnv = "SEXTANT_TEST_POSTGRES_REQUIRED"
+
 // Each runs fn as a subtest once per available engine, with a fresh database.
 func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
@@ -48,6 +52,9 @@ func DSN(t testing.TB, d store.Dialect) string {
 	}
 	base := os.Getenv(PostgresEnv)
 	if base == "" {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("%s=1 but %s is empty", RequireEnv, PostgresEnv)
+		}
 		t.Skipf("PostgreSQL tests skipped: set %s to a DSN (for example postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)", PostgresEnv)
 	}
 	return FreshSchema(t, base)
