@@ -45,6 +45,7 @@ func TestWorkersRunEachJobOnce(t *testing.T) {
 				}
 			}
 			runCtx, cancel := context.WithCancel(ctx)
+			defer cancel()
 			var wg sync.WaitGroup
 			for i, db := range dbs {
 				r := jobs.New(db, quietLog(), nil, jobs.Options{Workers: 1, PollInterval: 20 * time.Millisecond, Owner: fmt.Sprintf("replica-%d", i)})
