@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sextant-dev/sextant/internal/store/storetest"
 )
 
 // binary is the sextant binary built once for these end-to-end tests.
@@ -96,6 +98,8 @@ func TestFailuresAreOneLine(t *testing.T) {
 		{"not a database", []string{"serve", "--db", "notadb.db"}, 1, "not a SQLite database"},
 		{"missing directory", []string{"serve", "--db", "nope/x.db"}, 1, "directory nope does not exist"},
 		{"port in use", []string{"serve", "--addr", busy.Addr().String()}, 1, "address already in use"},
+		{"healthcheck of nothing", []string{"healthcheck", "--url", "http://127.0.0.1:1/healthz"}, 1, "connection refused"},
+		{"copy without target", []string{"migrate", "copy", "--from", "a.db"}, 2, "migrate copy needs --from DSN and --to DSN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, stderr, code := run(t, dir, nil, tc.args...)
@@ -205,6 +209,9 @@ func TestServeAndGracefulStop(t *testing.T) {
 					}
 				}
 			}
+			if out, stderr, code := run(t, dir, nil, "healthcheck", "--addr", addr); code != 0 || !strings.Contains(out, "ok: http://"+addr+"/healthz") {
+				t.Errorf("healthcheck: exit %d, %q %q", code, out, stderr)
+			}
 			if _, err := os.Stat(filepath.Join(dir, "sextant.db")); err != nil {
 				t.Errorf("default database file not created: %v", err)
 			}
@@ -251,5 +258,29 @@ func waitForAddr(t *testing.T, r io.Reader) string {
 	case <-ctx.Done():
 		t.Fatal("server did not report its address")
 		return ""
+	}
+}
+
+// sextant migrate copy moves an embedded SQLite install to PostgreSQL.
+func TestMigrateCopyToPostgres(t *testing.T) {
+	base := os.Getenv("SEXTANT_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("SEXTANT_TEST_POSTGRES_REQUIRED") == "1" {
+			t.Fatal("SEXTANT_TEST_POSTGRES is empty")
+		}
+		t.Skip("PostgreSQL tests skipped: set SEXTANT_TEST_POSTGRES to a DSN")
+	}
+	dir := t.TempDir()
+	if _, stderr, code := run(t, dir, nil, "migrate", "--db", "src.db"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	dst := storetest.FreshSchema(t, base)
+	out, stderr, code := run(t, dir, nil, "migrate", "copy", "--from", "src.db", "--to", dst)
+	if code != 0 || !strings.Contains(out, "copied 0 rows from src.db (sqlite)") || !strings.Contains(out, "pull_requests") {
+		t.Errorf("copy: exit %d, %q %q", code, out, stderr)
+	}
+	out, _, code = run(t, dir, nil, "migrate", "status", "--db", dst)
+	if code != 0 || !strings.Contains(out, "0 pending") {
+		t.Errorf("status of the copy: exit %d, %q", code, out)
 	}
 }
