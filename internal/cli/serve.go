@@ -56,12 +56,35 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		return out, err
 	}, log)
 
+	// OTLP export is off unless the standard OTEL_EXPORTER_OTLP_* variables
+	// ask for it; the exporters read those variables themselves.
+	var otlp *telemetry.OTLP
+	if telemetry.OTLPEnabled(env.Getenv) {
+		otlp, err = telemetry.NewOTLP(ctx, env.Getenv, metrics, log, telemetry.OTLPOptions{})
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := otlp.Shutdown(sctx); err != nil {
+				log.Warn("flush OTLP export", "err", err)
+			}
+		}()
+		log.Info("exporting over OTLP", "protocol", env.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
+	}
+
 	runner := jobs.New(db, log, metrics, jobs.Options{
 		Workers:      cfg.Jobs.Workers,
 		Lease:        cfg.Jobs.Lease,
 		PollInterval: cfg.Jobs.PollInterval,
 		MaxAttempts:  cfg.Jobs.MaxAttempts,
 	})
+	if err := setupCIEvents(ctx, db, runner, cfg, log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics})
 	httpSrv := &http.Server{

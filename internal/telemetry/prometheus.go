@@ -22,6 +22,7 @@ type Metrics struct {
 	HTTPDuration *prometheus.HistogramVec
 	JobsFinished *prometheus.CounterVec
 	JobDuration  *prometheus.HistogramVec
+	OTLPDropped  prometheus.Counter
 }
 
 // New creates the metrics and registers them with a fresh registry.
@@ -46,8 +47,12 @@ func New() *Metrics {
 			Help:    "Job run time by kind.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
 		}, []string{"kind"}),
+		OTLPDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sextant_otlp_dropped_total",
+			Help: "Events not exported over OTLP because the queue was full or the collector failed.",
+		}),
 	}
-	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.JobsFinished, m.JobDuration,
+	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.JobsFinished, m.JobDuration, m.OTLPDropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
