@@ -49,6 +49,7 @@ func commands() []command {
 		{"serve", "run the HTTP server, webhook intake and background jobs", runServe},
 		{"migrate", "apply database migrations (migrate status: show them)", runMigrate},
 		{"config", "check a configuration (config check) or print its reference (config docs)", runConfig},
+		{"export", "export pulls, reviews, deployments, incidents or events as JSONL or CSV, or archive events into git", runExport},
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
 		{"version", "print the version", runVersion},
 		{"help", "show this help", nil},
