@@ -81,6 +81,10 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		PollInterval: cfg.Jobs.PollInterval,
 		MaxAttempts:  cfg.Jobs.MaxAttempts,
 	})
+	if err := setupCIEvents(ctx, db, runner, cfg, log); err != nil {
+		ln.Close()
+		return err
+	}
 
 	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics})
 	httpSrv := &http.Server{

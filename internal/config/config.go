@@ -16,13 +16,14 @@ import (
 // Config is the whole configuration. The yaml tag of each field is its key;
 // nested structs make dotted key paths (github.token).
 type Config struct {
-	Addr   string `yaml:"addr" help:"listen address of the HTTP server"`
-	DB     string `yaml:"db" help:"database: a SQLite path (or sqlite://path) or a postgres:// URL"`
-	Log    Log    `yaml:"log"`
-	HTTP   HTTP   `yaml:"http"`
-	Jobs   Jobs   `yaml:"jobs"`
-	GitHub GitHub `yaml:"github"`
-	API    API    `yaml:"api"`
+	Addr    string  `yaml:"addr" help:"listen address of the HTTP server"`
+	DB      string  `yaml:"db" help:"database: a SQLite path (or sqlite://path) or a postgres:// URL"`
+	Log     Log     `yaml:"log"`
+	HTTP    HTTP    `yaml:"http"`
+	Jobs    Jobs    `yaml:"jobs"`
+	GitHub  GitHub  `yaml:"github"`
+	API     API     `yaml:"api"`
+	Metrics Metrics `yaml:"metrics"`
 }
 
 // Log configures log/slog output.
@@ -63,6 +64,17 @@ type API struct {
 	AnonymousRead string  `yaml:"anonymous_read" help:"allow reads without a token: auto (only when listening on loopback), true or false"`
 }
 
+// Metrics configures the scheduled metric computations.
+type Metrics struct {
+	DeployFreq DeployFreq `yaml:"deployment_frequency"`
+}
+
+// DeployFreq configures the deployment-frequency job.
+type DeployFreq struct {
+	Schedule   string `yaml:"schedule" help:"when deployment frequency is computed: an interval such as 6h or a daily UTC time such as 00:05"`
+	WindowDays int    `yaml:"window_days" help:"days of deployments each deployment-frequency value covers"`
+}
+
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
@@ -74,7 +86,8 @@ func Default() Config {
 		GitHub: GitHub{
 			BaseURL: "https://api.github.com",
 		},
-		API: API{AnonymousRead: "auto"},
+		API:     API{AnonymousRead: "auto"},
+		Metrics: Metrics{DeployFreq: DeployFreq{Schedule: "00:05", WindowDays: 30}},
 	}
 }
 
@@ -174,6 +187,12 @@ func (c *Config) Validate() Problems {
 			add("api.tokens", "entry %d: %v", i+1, err)
 		}
 	}
+	if !validSchedule(c.Metrics.DeployFreq.Schedule) {
+		add("metrics.deployment_frequency.schedule", "%q is neither an interval of at least 1s such as 6h nor a daily UTC time such as 00:05", c.Metrics.DeployFreq.Schedule)
+	}
+	if w := c.Metrics.DeployFreq.WindowDays; w < 1 || w > 366 {
+		add("metrics.deployment_frequency.window_days", "must be between 1 and 366, got %d", w)
+	}
 	switch c.API.AnonymousRead {
 	case "auto", "true", "false":
 	default:
@@ -208,4 +227,14 @@ func ParseTokenSpec(s string) (TokenSpec, error) {
 		return TokenSpec{}, fmt.Errorf("token %q is shorter than 16 characters", parts[0])
 	}
 	return TokenSpec{Name: parts[0], Scopes: strings.Split(parts[1], "+"), Token: Secret(parts[2])}, nil
+}
+
+// validSchedule accepts what jobs.ParseSpec does: "15:04" or a duration of
+// at least a second. (config stays free of the jobs package.)
+func validSchedule(s string) bool {
+	if _, err := time.Parse("15:04", s); err == nil {
+		return true
+	}
+	d, err := time.ParseDuration(s)
+	return err == nil && d >= time.Second
 }

@@ -36,6 +36,7 @@ func New(d Deps) *Server {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
+	s.routeEvents()
 	return s
 }
 
