@@ -86,7 +86,8 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		return err
 	}
 
-	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics})
+	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
+	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, AnonymousRead: anon})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -104,7 +105,8 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()
-	log.Info("sextant serving", "addr", ln.Addr().String(), "db", db.Target, "dialect", db.Dialect, "workers", cfg.Jobs.Workers)
+	log.Info("sextant serving", "addr", ln.Addr().String(), "db", db.Target, "dialect", db.Dialect,
+		"workers", cfg.Jobs.Workers, "anonymous_read", anon)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -136,4 +138,18 @@ func unwrapNetErr(err error) error {
 		return op.Err
 	}
 	return err
+}
+
+// anonymousRead decides api.anonymous_read: "auto" allows reads without a
+// token only when the server listens on loopback, where only this machine
+// can reach it.
+func anonymousRead(setting string, addr net.Addr) bool {
+	switch setting {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
 }

@@ -89,11 +89,13 @@ type Incident struct {
 const (
 	ScopeEventsWrite = "events:write"
 	ScopeEventsRead  = "events:read"
+	// ScopeRead reads metrics, leaderboards, entities and data health.
+	ScopeRead = "read"
 )
 
 // Scopes lists every scope a token may have.
 func Scopes() []string {
-	return []string{ScopeEventsWrite, ScopeEventsRead}
+	return []string{ScopeEventsWrite, ScopeEventsRead, ScopeRead}
 }
 
 // APIToken is an API token as stored: its secret is kept only as a hash.

@@ -66,3 +66,21 @@ func (s *Server) writeAPIError(w http.ResponseWriter, r *http.Request, err error
 	}
 	s.writeError(w, r, err)
 }
+
+// withRead wraps a read endpoint (metrics, leaderboards, entities, data
+// health): it needs a token with the read scope unless anonymous reads are
+// allowed. A token that is sent is checked even then, so a revoked token
+// never works.
+func (s *Server) withRead(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.anonymousRead && r.Header.Get("Authorization") == "" {
+			h(w, r)
+			return
+		}
+		if _, err := s.authorize(r, core.ScopeRead); err != nil {
+			s.writeAPIError(w, r, err, core.ScopeRead)
+			return
+		}
+		h(w, r)
+	}
+}
