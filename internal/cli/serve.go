@@ -75,19 +75,20 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		log.Info("exporting over OTLP", "protocol", env.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
 
+	events := telemetry.NewEvents(log, otlp)
 	runner := jobs.New(db, log, metrics, jobs.Options{
 		Workers:      cfg.Jobs.Workers,
 		Lease:        cfg.Jobs.Lease,
 		PollInterval: cfg.Jobs.PollInterval,
 		MaxAttempts:  cfg.Jobs.MaxAttempts,
 	})
-	if err := setupCIEvents(ctx, db, runner, cfg, log); err != nil {
+	if err := setupCIEvents(ctx, db, runner, cfg, log, events); err != nil {
 		ln.Close()
 		return err
 	}
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
-	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, AnonymousRead: anon})
+	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
+	"github.com/sextant-dev/sextant/internal/ingest"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
 )
@@ -21,6 +22,7 @@ type Server struct {
 	log           *slog.Logger
 	metrics       *telemetry.Metrics
 	anonymousRead bool
+	ci            *ingest.CIEvents
 	mux           *http.ServeMux
 }
 
@@ -29,6 +31,8 @@ type Deps struct {
 	DB      *store.DB
 	Log     *slog.Logger
 	Metrics *telemetry.Metrics
+	// Events receives every processed event (log line, OTLP); may be nil.
+	Events *telemetry.Events
 	// AnonymousRead lets read endpoints answer without a token (the
 	// default for a server listening on loopback only).
 	AnonymousRead bool
@@ -36,7 +40,8 @@ type Deps struct {
 
 // New builds a server with every route registered.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead, mux: http.NewServeMux()}
+	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead,
+		ci: ingest.NewCIEvents(d.DB, d.Log, d.Events), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
