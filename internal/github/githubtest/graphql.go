@@ -370,7 +370,9 @@ type pageInfo struct {
 	start, end       string
 }
 
-func encodeCursor(s string) string { return base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + s)) }
+func encodeCursor(s string) string {
+	return base64.StdEncoding.EncodeToString([]byte("cursor:v2:" + s))
+}
 
 func decodeCursor(c string) (string, error) {
 	b, err := base64.StdEncoding.DecodeString(c)
