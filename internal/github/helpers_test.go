@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	gh "github.com/google/go-github/v89/github"
+
+	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/github"
 	"github.com/sextant-dev/sextant/internal/github/githubtest"
 )
@@ -53,8 +57,9 @@ func newEnv(t testing.TB, fo githubtest.Options, co github.Options) *env {
 	e.fake = fake
 	e.srv = httptest.NewServer(fake)
 	t.Cleanup(e.srv.Close)
-	if co.BaseURL == "" {
-		co.BaseURL = e.srv.URL
+	// A base URL that is only a path is taken on the fake's host.
+	if co.BaseURL == "" || strings.HasPrefix(co.BaseURL, "/") {
+		co.BaseURL = e.srv.URL + co.BaseURL
 	}
 	if co.Token == "" && co.App == nil {
 		co.Token = "test-token"
@@ -78,3 +83,13 @@ func (e *env) repo(name string, pulls int) *githubtest.Repo {
 	})
 	return r
 }
+
+type (
+	coreTeam     = core.Team
+	coreRepo     = core.Repository
+	coreRelease  = core.Release
+	coreStatus   = core.DeploymentStatus
+	coreRun      = core.WorkflowRun
+	coreJob      = core.WorkflowJob
+	hookDelivery = *gh.HookDelivery
+)

@@ -150,13 +150,15 @@ func (s *Server) Load(o demo.Options) (*demo.Summary, error) {
 	if org == "" {
 		org = demo.DefaultOrg
 	}
-	return demo.Stream(o, func(it *demo.Item) error {
+	sum, err := demo.Stream(o, func(it *demo.Item) error {
 		if d := it.Delivery; d != nil {
 			s.st.fold(it.Time, d)
 			s.st.delivered(it.Time, d, org, repoIDOf(d.Payload))
 		}
 		return nil
 	})
+	s.st.flush()
+	return sum, err
 }
 
 func repoIDOf(p any) int64 {

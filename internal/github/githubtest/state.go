@@ -22,6 +22,22 @@ type State struct {
 	// went to it (and to the organization's hook).
 	AppHook *Hook
 	nextID  int64
+	// transferred is the last "transferred" delivery: demo.Stream fills in
+	// its Transfer only after emitting it, so the move is recorded when the
+	// next delivery arrives (see flush).
+	transferred *demo.Delivery
+	movedFrom   *Repo
+}
+
+// flush records a pending transfer once its delivery is complete.
+func (st *State) flush() {
+	d := st.transferred
+	if d == nil || d.Transfer == nil {
+		return
+	}
+	n := d.Payload.(*github.IssuesEvent).GetIssue().GetNumber()
+	st.movedFrom.Moved[n] = Moved{Repo: d.Transfer.NewRepository.GetFullName(), Number: d.Transfer.NewIssue.GetNumber()}
+	st.transferred, st.movedFrom = nil, nil
 }
 
 // Org is an organization with its members, teams and webhook.
@@ -159,6 +175,7 @@ func ts(t time.Time) *github.Timestamp { return &github.Timestamp{Time: t.UTC().
 // fold applies one webhook delivery to the state: the state after every
 // delivery of a stream is GitHub's state at the stream's end.
 func (st *State) fold(at time.Time, d *demo.Delivery) {
+	st.flush()
 	repoOf := func(gr *github.Repository) *Repo {
 		if gr == nil {
 			return nil
@@ -265,9 +282,8 @@ func (st *State) fold(at time.Time, d *demo.Delivery) {
 		switch d.Action {
 		case "transferred":
 			delete(r.Issues, n)
-			if t := d.Transfer; t != nil {
-				r.Moved[n] = Moved{Repo: t.NewRepository.GetFullName(), Number: t.NewIssue.GetNumber()}
-			}
+			st.transferred, st.movedFrom = d, r
+			st.flush()
 			return
 		case "labeled":
 			st.timeline(r, n, "labeled", p.Sender, at, p.Label)
