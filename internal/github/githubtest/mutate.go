@@ -72,8 +72,8 @@ func (st *State) AddPulls(repo *Repo, n int, now time.Time, spec PullSpec) []int
 		p := &github.PullRequest{
 			ID: github.Ptr(id), NodeID: github.Ptr(fmt.Sprintf("PR_%d", id)), Number: github.Ptr(number),
 			State: github.Ptr("closed"), Title: github.Ptr(fmt.Sprintf("Change %d", number)), User: author,
-			CreatedAt: ts(created), UpdatedAt: ts(created.Add(time.Hour)), ClosedAt: ts(created.Add(time.Hour)),
-			MergedAt: ts(created.Add(time.Hour)), Merged: github.Ptr(true), MergedBy: author,
+			CreatedAt: ts(created), UpdatedAt: ts(created.Add(10 * time.Minute)), ClosedAt: ts(created.Add(10 * time.Minute)),
+			MergedAt: ts(created.Add(10 * time.Minute)), Merged: github.Ptr(true), MergedBy: author,
 			MergeCommitSHA: github.Ptr(fmt.Sprintf("%040x", id+1)), Draft: github.Ptr(false),
 			Additions: github.Ptr(rng.IntN(400)), Deletions: github.Ptr(rng.IntN(100)), ChangedFiles: github.Ptr(1 + rng.IntN(9)),
 			Commits: github.Ptr(1), Comments: github.Ptr(rng.IntN(3)), ReviewComments: github.Ptr(rng.IntN(4)),
@@ -88,7 +88,7 @@ func (st *State) AddPulls(repo *Repo, n int, now time.Time, spec PullSpec) []int
 			rid := st.NewID()
 			pr.Reviews = append(pr.Reviews, &github.PullRequestReview{
 				ID: github.Ptr(rid), NodeID: github.Ptr(fmt.Sprintf("PRR_%d", rid)), User: people[(int(id)+j+1)%len(people)],
-				State: github.Ptr("APPROVED"), SubmittedAt: ts(created.Add(time.Duration(j+1) * 5 * time.Minute)), CommitID: github.Ptr(sha),
+				State: github.Ptr("APPROVED"), SubmittedAt: ts(created.Add(time.Duration(j+1) * time.Minute)), CommitID: github.Ptr(sha),
 			})
 		}
 		repo.Pulls[number] = pr
