@@ -108,4 +108,3 @@ func githubUsage(budgets ...*github.Budget) func() []telemetry.GitHubUsage {
 		return out
 	}
 }
-

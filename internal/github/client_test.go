@@ -442,3 +442,25 @@ func TestSerialPerToken(t *testing.T) {
 		})
 	}
 }
+
+// A query that costs more than the points left is refused with RATE_LIMITED
+// while remaining is still above 0: the client waits for the reset too.
+func TestGraphQLCostAboveRemaining(t *testing.T) {
+	e := newEnv(t, githubtest.Options{GraphQLLimit: 2}, github.Options{})
+	e.repo("api", 60)
+	ctx := context.Background()
+	// 1 + 4·50 = 201 requests: 2 points; after a 1-point query 1 is left.
+	if _, err := e.client.PullRequests(ctx, "acme", "api", github.PullQuery{PageSize: 10}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.client.PullRequests(ctx, "acme", "api", github.PullQuery{PageSize: 50})
+	if err != nil || len(p.Items) != 50 {
+		t.Fatalf("%d items, %v", len(p.Items), err)
+	}
+	if st := e.fake.Stats(); st.RateLimited != 1 || st.GraphQLPoints != 3 {
+		t.Errorf("fake stats %+v; want one refusal, then 1 + 2 points", st)
+	}
+	if s := e.clock.Sleeps(); len(s) != 1 || s[0] != time.Hour+time.Second {
+		t.Errorf("slept %v; want one wait until the reset", s)
+	}
+}

@@ -243,14 +243,12 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 }
 
 // primaryLimited: REST answers 403 or 429 with x-ratelimit-remaining 0;
-// GraphQL answers 200 with a RATE_LIMITED error and remaining 0.
+// GraphQL answers 200 with a RATE_LIMITED error (also when a query costs
+// more than the points left, with remaining above 0).
 func primaryLimited(resp *http.Response, body []byte) bool {
-	if resp.Header.Get("X-RateLimit-Remaining") != "0" {
-		return false
-	}
 	switch resp.StatusCode {
 	case http.StatusForbidden, http.StatusTooManyRequests:
-		return !mentionsSecondary(body) || resp.Header.Get("Retry-After") == ""
+		return resp.Header.Get("X-RateLimit-Remaining") == "0" && (!mentionsSecondary(body) || resp.Header.Get("Retry-After") == "")
 	case http.StatusOK:
 		return graphQLErrorType(body, "RATE_LIMITED") && !mentionsSecondary(body)
 	}
