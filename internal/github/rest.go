@@ -124,11 +124,15 @@ func (c *Client) ProbePulls(ctx context.Context, owner, name string) (Probe, err
 	p, err := restPage(ctx, "pull requests of "+owner+"/"+name, "", func(ctx context.Context, _ int) ([]*gh.PullRequest, *gh.Response, error) {
 		return c.REST.PullRequests.List(ctx, owner, name, &gh.PullRequestListOptions{State: "all", Sort: "updated", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 1}})
 	})
+	return probeOf(p, (*gh.PullRequest).GetUpdatedAt), err
+}
+
+func probeOf[T any](p Page[T], updated func(T) gh.Timestamp) Probe {
 	pr := Probe{Changed: !p.NotModified, Validator: p.Validator, Cost: p.Cost}
 	if len(p.Items) > 0 {
-		pr.Newest = tsTime(p.Items[0].UpdatedAt)
+		pr.Newest = updated(p.Items[0]).Time.UTC()
 	}
-	return pr, err
+	return pr
 }
 
 // ProbeIssues asks whether any issue (or pull request: GitHub's issues
@@ -137,11 +141,7 @@ func (c *Client) ProbeIssues(ctx context.Context, owner, name string) (Probe, er
 	p, err := restPage(ctx, "issues of "+owner+"/"+name, "", func(ctx context.Context, _ int) ([]*gh.Issue, *gh.Response, error) {
 		return c.REST.Issues.ListByRepo(ctx, owner, name, &gh.IssueListByRepoOptions{State: "all", Sort: "updated", Direction: "desc", ListOptions: gh.ListOptions{PerPage: 1}})
 	})
-	pr := Probe{Changed: !p.NotModified, Validator: p.Validator, Cost: p.Cost}
-	if len(p.Items) > 0 {
-		pr.Newest = tsTime(p.Items[0].UpdatedAt)
-	}
-	return pr, err
+	return probeOf(p, (*gh.Issue).GetUpdatedAt), err
 }
 
 // IssueItem is an issue with its author. Transfer is set when the issue

@@ -400,13 +400,7 @@ func resolverFor(obj any, typ, name string) resolver {
 // ordered by orderBy (default creation ascending), with cursors that name
 // the sort key so they survive a pull request moving.
 func pullConnection(ex *executor, r *Repo, a map[string]any) (any, error) {
-	var states map[string]bool
-	if ss, ok := a["states"].([]any); ok && len(ss) > 0 {
-		states = map[string]bool{}
-		for _, s := range ss {
-			states[fmt.Sprint(s)] = true
-		}
-	}
+	states := statesArg(a)
 	field, desc := "CREATED_AT", false
 	if ob, ok := a["orderBy"].(map[string]any); ok {
 		field, desc = fmt.Sprint(ob["field"]), fmt.Sprint(ob["direction"]) == "DESC"
@@ -462,13 +456,7 @@ func pullConnection(ex *executor, r *Repo, a map[string]any) (any, error) {
 }
 
 func issueConnection(ex *executor, r *Repo, a map[string]any) (any, error) {
-	var states map[string]bool
-	if ss, ok := a["states"].([]any); ok && len(ss) > 0 {
-		states = map[string]bool{}
-		for _, s := range ss {
-			states[fmt.Sprint(s)] = true
-		}
-	}
+	states := statesArg(a)
 	var is []*github.Issue
 	for _, i := range r.Issues {
 		if states == nil || states[strings.ToUpper(i.GH.GetState())] {
@@ -481,4 +469,17 @@ func issueConnection(ex *executor, r *Repo, a map[string]any) (any, error) {
 		items[i] = issueRef{r, x}
 	}
 	return offsetPage("IssueConnection", items, a)
+}
+
+// statesArg reads a states filter; nil means every state.
+func statesArg(a map[string]any) map[string]bool {
+	ss, ok := a["states"].([]any)
+	if !ok || len(ss) == 0 {
+		return nil
+	}
+	states := map[string]bool{}
+	for _, s := range ss {
+		states[fmt.Sprint(s)] = true
+	}
+	return states
 }
