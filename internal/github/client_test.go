@@ -464,3 +464,38 @@ func TestGraphQLCostAboveRemaining(t *testing.T) {
 		t.Errorf("slept %v; want one wait until the reset", s)
 	}
 }
+
+// A pull request with more reviews than the first page holds gets them all,
+// for one more query.
+func TestManyReviews(t *testing.T) {
+	e := newEnv(t, githubtest.Options{}, github.Options{})
+	r := e.repo("api", 3)
+	var want int
+	e.fake.Mutate(func(st *githubtest.State) {
+		by := st.AddUser("reviewer")
+		for range 60 {
+			if _, err := st.AddReview(r, 2, by, "COMMENTED", e.clock.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want = len(r.Pulls[2].Reviews)
+	})
+	it, cost, err := e.client.PullRequest(context.Background(), "acme", "api", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Generated 1 to 5, plus 60: more than the 50 of the first page.
+	if len(it.Reviews) != want || want <= 60 || cost.GraphQLPoints != 2 || cost.Requests != 2 {
+		t.Errorf("%d reviews for %+v; want %d for 2 queries and 2 points", len(it.Reviews), cost, want)
+	}
+	ids := map[int64]bool{}
+	for _, rv := range it.Reviews {
+		ids[rv.ID] = true
+	}
+	if len(ids) != want {
+		t.Errorf("%d distinct review ids; want %d", len(ids), want)
+	}
+	if _, _, err := e.client.PullRequest(context.Background(), "acme", "api", 99); !errors.Is(err, github.ErrNotFound) {
+		t.Errorf("missing pull request: %v; want ErrNotFound", err)
+	}
+}

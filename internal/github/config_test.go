@@ -25,7 +25,7 @@ func TestConfigOptions(t *testing.T) {
 	if p, err := c.OrgMembers(context.Background(), "acme", "member", ""); err != nil || len(p.Items) != 1 {
 		t.Errorf("with the configured token: %+v, %v", p, err)
 	}
-	if e.fake.Remaining("token:configured-token", "core") != 4999 {
+	if e.fake.Remaining("configured-token", "core") != 4999 {
 		t.Error("the request was not made with the configured token")
 	}
 	_, pemKey := appKey(t)

@@ -79,10 +79,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		body = b
 	}
 	m := meterOf(ctx)
-	var (
-		failures, secondaries, primaries int
-		lastErr                          error
-	)
+	var failures, secondaries, primaries int
 	for {
 		if err := t.budget.wait(ctx, resource); err != nil {
 			return nil, err
@@ -94,13 +91,12 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			var perm permanentError
 			if errors.As(err, &perm) || !retriable(req) || failures >= t.retries {
-				if lastErr != nil && failures > 0 {
-					return nil, fmt.Errorf("%s %s: %w (after %d retries)", req.Method, redactURL(req), err, failures)
+				if failures > 0 {
+					return nil, fmt.Errorf("%w (after %d retries)", err, failures)
 				}
 				return nil, err
 			}
 			failures++
-			lastErr = err
 			if err := t.pause(ctx, resource, t.backoff<<(failures-1), "network error", err); err != nil {
 				return nil, err
 			}
@@ -194,7 +190,8 @@ func (t *limitTransport) attempt(ctx context.Context, req *http.Request, body []
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	resp.Body.Close()
 	if err != nil {
-		return nil, fmt.Errorf("read answer of %s %s: %w", req.Method, redactURL(req), err)
+		// %v: a cut connection is a network failure, not a malformed answer.
+		return nil, fmt.Errorf("read answer of %s %s: %v", req.Method, redactURL(req), err)
 	}
 	if len(data) > maxBody {
 		return nil, permanentError{fmt.Errorf("answer of %s %s is larger than %d bytes", req.Method, redactURL(req), maxBody)}
@@ -316,7 +313,8 @@ type authTransport struct {
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	tok, err := t.token(req.Context())
 	if err != nil {
-		return nil, err
+		// The token's own requests were retried already.
+		return nil, permanentError{err}
 	}
 	r := req.Clone(req.Context())
 	r.Header.Set("Authorization", "Bearer "+tok)

@@ -209,11 +209,16 @@ func (s *Server) ResetStats() {
 }
 
 // Remaining is what is left of a token's budget for resource ("core" or
-// "graphql") in the current window.
+// "graphql") in the current window. token is a personal access token or an
+// installation token the fake issued.
 func (s *Server) Remaining(token, resource string) int {
 	s.cmu.Lock()
 	defer s.cmu.Unlock()
-	w := s.window(token, resource)
+	id := "token:" + token
+	if _, ok := s.tokens[token]; ok {
+		id = "installation:" + strconv.FormatInt(s.opts.App.InstallationID, 10)
+	}
+	w := s.window(id, resource)
 	return w.limit - w.used
 }
 
@@ -528,7 +533,7 @@ func (s *Server) authenticate(rp *reply, r *http.Request) (string, bool) {
 		rp.json(http.StatusUnauthorized, map[string]string{"message": "Requires authentication", "documentation_url": "https://docs.github.com/rest"})
 		return "", false
 	}
-	if strings.HasPrefix(r.URL.Path, "/app/") || strings.HasPrefix(r.URL.Path, "/app") && r.URL.Path == "/app" {
+	if r.URL.Path == "/app" || strings.HasPrefix(r.URL.Path, "/app/") {
 		if s.opts.App == nil {
 			rp.message(http.StatusUnauthorized, "A JSON web token could not be decoded")
 			return "", false
