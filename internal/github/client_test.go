@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	gh "github.com/google/go-github/v89/github"
+
 	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/github"
 	"github.com/sextant-dev/sextant/internal/github/githubtest"
@@ -497,5 +499,29 @@ func TestManyReviews(t *testing.T) {
 	}
 	if _, _, err := e.client.PullRequest(context.Background(), "acme", "api", 99); !errors.Is(err, github.ErrNotFound) {
 		t.Errorf("missing pull request: %v; want ErrNotFound", err)
+	}
+}
+
+func TestPullRequestsByState(t *testing.T) {
+	e := newEnv(t, githubtest.Options{}, github.Options{})
+	r := e.repo("api", 12)
+	e.fake.Mutate(func(st *githubtest.State) {
+		for _, n := range []int{3, 5} {
+			c := *r.Pulls[n].GH
+			c.State, c.Merged, c.MergedAt, c.ClosedAt = gh.Ptr("open"), gh.Ptr(false), nil, nil
+			r.Pulls[n].GH = &c
+		}
+	})
+	p, err := e.client.PullRequests(context.Background(), "acme", "api", github.PullQuery{States: []string{"OPEN"}})
+	var got []int
+	for _, it := range p.Items {
+		got = append(got, it.Pull.Number)
+	}
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, []int{3, 5}) || !p.Done {
+		t.Errorf("open: %v, %v", got, err)
+	}
+	if _, err := e.client.PullRequests(context.Background(), "acme", "api", github.PullQuery{States: []string{"open"}}); err == nil || !strings.Contains(err.Error(), `state "open" is not OPEN, CLOSED or MERGED`) {
+		t.Errorf("bad state: %v", err)
 	}
 }

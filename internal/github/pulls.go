@@ -40,9 +40,9 @@ const pullFields = `id fullDatabaseId number title state isDraft merged mergedAt
 
 // QueryPullRequests is the GraphQL query behind PullRequests: a
 // repository's pull requests, most recently updated first.
-const QueryPullRequests = `query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {
+const QueryPullRequests = `query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String, $states: [PullRequestState!]) {
   repository(owner: $owner, name: $name) {
-    pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
+    pullRequests(first: $first, after: $after, states: $states, orderBy: {field: UPDATED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
       nodes { ` + pullFields + ` }
     }
@@ -166,6 +166,10 @@ type PullQuery struct {
 	Since time.Time
 	// PageSize overrides the client's pull page size (1 to 50).
 	PageSize int
+	// States keeps only pull requests in these GraphQL states (OPEN,
+	// CLOSED, MERGED): open ones to refresh until they close, closed ones to
+	// reconcile. Empty means all.
+	States []string
 }
 
 // PullPage is one page of pull requests, most recently updated first.
@@ -198,6 +202,16 @@ func (c *Client) PullRequests(ctx context.Context, owner, name string, q PullQue
 	vars := map[string]any{"owner": owner, "name": name, "first": first}
 	if q.After != "" {
 		vars["after"] = q.After
+	}
+	for _, st := range q.States {
+		switch st {
+		case "OPEN", "CLOSED", "MERGED":
+		default:
+			return PullPage{}, fmt.Errorf("github: %s: state %q is not OPEN, CLOSED or MERGED", what, st)
+		}
+	}
+	if len(q.States) > 0 {
+		vars["states"] = q.States
 	}
 	var out struct {
 		Repository *struct {

@@ -25,7 +25,7 @@ func TestQueriesMatchGitHubSchema(t *testing.T) {
 		// 1 + 4·37 = 149 requests → round(1.49) = 1.
 		{"pull requests, 37", github.QueryPullRequests, map[string]any{"owner": "acme", "name": "api", "first": 37}, 1},
 		// 1 + 4·50 = 201 requests → round(2.01) = 2.
-		{"pull requests, 50", github.QueryPullRequests, map[string]any{"owner": "acme", "name": "api", "first": 50, "after": "Y3Vyc29yOnYyOjA="}, 2},
+		{"pull requests, 50", github.QueryPullRequests, map[string]any{"owner": "acme", "name": "api", "first": 50, "after": "Y3Vyc29yOnYyOjA=", "states": []any{"OPEN", "MERGED"}}, 2},
 		// comments, commits, labels, reviews: 4 requests → minimum 1.
 		{"pull request", github.QueryPullRequest, map[string]any{"owner": "acme", "name": "api", "number": 7}, 1},
 		{"more reviews", github.QueryMoreReviews, map[string]any{"id": "PR_1", "after": "x"}, 1},
