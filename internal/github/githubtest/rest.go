@@ -207,45 +207,51 @@ func (s *Server) deliveries(rp *reply, r *http.Request, h *Hook) {
 		per = 30
 	}
 	per = min(per, 100)
-	start := len(h.Deliveries) - 1
+	all := s.st.Deliveries
+	start := len(all) - 1
 	if c := q.Get("cursor"); c != "" {
 		below, err := strconv.ParseInt(c, 10, 64)
 		if err != nil {
 			rp.message(http.StatusUnprocessableEntity, "cursor is not valid")
 			return
 		}
-		start = sort.Search(len(h.Deliveries), func(i int) bool { return h.Deliveries[i].GetID() >= below }) - 1
+		start = sort.Search(len(all), func(i int) bool { return all[i].ID >= below }) - 1
 	}
-	var out []*github.HookDelivery
-	for i := start; i >= 0 && len(out) < per; i-- {
-		out = append(out, h.Deliveries[i])
+	out := []*github.HookDelivery{}
+	i := start
+	for ; i >= 0 && len(out) < per; i-- {
+		if h.Org == "" || all[i].Org == h.Org {
+			out = append(out, all[i].github())
+		}
 	}
-	if len(out) == per && start-per >= 0 {
+	more := false
+	for j := i; j >= 0 && !more; j-- {
+		more = h.Org == "" || all[j].Org == h.Org
+	}
+	if more {
 		q.Set("cursor", strconv.FormatInt(out[len(out)-1].GetID(), 10))
 		u := url.URL{Path: r.URL.Path, RawQuery: q.Encode()}
 		rp.header.Set("Link", "<"+rp.base+u.String()+`>; rel="next"`)
 	}
-	if out == nil {
-		out = []*github.HookDelivery{}
-	}
 	rp.json(http.StatusOK, out)
 }
 
+// redeliver sends a delivery again: a new delivery with the same GUID.
 func (s *Server) redeliver(rp *reply, r *http.Request, h *Hook) {
 	id, _ := strconv.ParseInt(r.PathValue("delivery"), 10, 64)
-	for _, d := range h.Deliveries {
-		if d.GetID() == id {
-			c := *d
-			c.ID, c.Redelivery, c.DeliveredAt = github.Ptr(s.st.NewID()), github.Ptr(true), ts(s.Now())
-			h.Deliveries = append(h.Deliveries, &c)
-			s.cmu.Lock()
-			s.stats.Redeliveries++
-			s.cmu.Unlock()
-			rp.json(http.StatusAccepted, map[string]any{})
-			return
-		}
+	all := s.st.Deliveries
+	i := sort.Search(len(all), func(i int) bool { return all[i].ID >= id })
+	if i == len(all) || all[i].ID != id || h.Org != "" && all[i].Org != h.Org {
+		rp.message(http.StatusNotFound, "Not Found")
+		return
 	}
-	rp.message(http.StatusNotFound, "Not Found")
+	c := all[i]
+	c.ID, c.Redelivery, c.At = s.st.NewID(), true, s.Now()
+	s.st.Deliveries = append(s.st.Deliveries, c)
+	s.cmu.Lock()
+	s.stats.Redeliveries++
+	s.cmu.Unlock()
+	rp.json(http.StatusAccepted, map[string]any{})
 }
 
 func (s *Server) withRepo(fn func(*reply, *http.Request, *Repo)) func(*reply, *http.Request) {

@@ -153,12 +153,19 @@ func (s *Server) Load(o demo.Options) (*demo.Summary, error) {
 	sum, err := demo.Stream(o, func(it *demo.Item) error {
 		if d := it.Delivery; d != nil {
 			s.st.fold(it.Time, d)
-			s.st.delivered(it.Time, d, org, repoIDOf(d.Payload))
+			s.st.delivered(it.Time, d, org, repoIDOf(d.Payload), installationIDOf(d.Payload))
 		}
 		return nil
 	})
 	s.st.flush()
 	return sum, err
+}
+
+func installationIDOf(p any) int64 {
+	if x, ok := p.(interface{ GetInstallation() *github.Installation }); ok {
+		return x.GetInstallation().GetID()
+	}
+	return 0
 }
 
 func repoIDOf(p any) int64 {

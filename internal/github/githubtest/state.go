@@ -21,7 +21,9 @@ type State struct {
 	// AppHook is the GitHub App's webhook: every delivery of the demo
 	// went to it (and to the organization's hook).
 	AppHook *Hook
-	nextID  int64
+	// Deliveries are every webhook delivery, oldest first.
+	Deliveries []Delivery
+	nextID     int64
 	// transferred is the last "transferred" delivery: demo.Stream fills in
 	// its Transfer only after emitting it, so the move is recorded when the
 	// next delivery arrives (see flush).
@@ -101,10 +103,41 @@ type Deployment struct {
 // Run is a workflow run.
 type Run struct{ GH *github.WorkflowRun }
 
-// Hook is a webhook and its deliveries, oldest first.
+// Hook is a webhook. Its deliveries are in State.Deliveries: the
+// organization's hook lists those of its organization, the App's hook all.
 type Hook struct {
-	ID         int64
-	Deliveries []*github.HookDelivery
+	ID  int64
+	Org string // "" for the App's hook
+}
+
+// Delivery is a webhook delivery as the fake keeps it: compact, since a
+// medium demo organization makes a million of them.
+type Delivery struct {
+	ID             int64
+	GUID           string
+	At             time.Time
+	Event, Action  string
+	Org            string
+	RepoID         int64
+	InstallationID int64
+	Redelivery     bool
+}
+
+func (d *Delivery) github() *github.HookDelivery {
+	hd := &github.HookDelivery{
+		ID: github.Ptr(d.ID), GUID: github.Ptr(d.GUID), DeliveredAt: ts(d.At), Redelivery: github.Ptr(d.Redelivery),
+		Duration: github.Ptr(0.05), Status: github.Ptr("OK"), StatusCode: github.Ptr(200), Event: github.Ptr(d.Event),
+	}
+	if d.Action != "" {
+		hd.Action = github.Ptr(d.Action)
+	}
+	if d.RepoID != 0 {
+		hd.RepositoryID = github.Ptr(d.RepoID)
+	}
+	if d.InstallationID != 0 {
+		hd.InstallationID = github.Ptr(d.InstallationID)
+	}
+	return hd
 }
 
 func newState() *State {
@@ -123,7 +156,7 @@ func (st *State) Org(login string) *Org {
 	if o == nil {
 		o = &Org{
 			GH:      &github.Organization{Login: github.Ptr(login), ID: github.Ptr(st.NewID()), Type: github.Ptr("Organization")},
-			Members: map[string]*Member{}, Teams: map[string]*Team{}, Hook: &Hook{ID: st.NewID()},
+			Members: map[string]*Member{}, Teams: map[string]*Team{}, Hook: &Hook{ID: st.NewID(), Org: login},
 		}
 		st.Orgs[login] = o
 	}
@@ -376,19 +409,12 @@ func repoCommit(r *Repo, hc *github.HeadCommit) *github.RepositoryCommit {
 	}
 }
 
-// delivered records a delivery on the organization's and the App's hooks.
-func (st *State) delivered(at time.Time, d *demo.Delivery, orgLogin string, repoID int64) {
-	for _, h := range []*Hook{st.Org(orgLogin).Hook, st.AppHook} {
-		hd := &github.HookDelivery{
-			ID: github.Ptr(st.NewID()), GUID: github.Ptr(d.GUID), DeliveredAt: ts(at), Redelivery: github.Ptr(false),
-			Duration: github.Ptr(0.05), Status: github.Ptr("OK"), StatusCode: github.Ptr(200), Event: github.Ptr(d.Event),
-		}
-		if d.Action != "" {
-			hd.Action = github.Ptr(d.Action)
-		}
-		if repoID != 0 {
-			hd.RepositoryID = github.Ptr(repoID)
-		}
-		h.Deliveries = append(h.Deliveries, hd)
-	}
+// delivered records a delivery (to the organization's and the App's
+// hooks).
+func (st *State) delivered(at time.Time, d *demo.Delivery, org string, repoID, installationID int64) {
+	st.Org(org)
+	st.Deliveries = append(st.Deliveries, Delivery{
+		ID: st.NewID(), GUID: d.GUID, At: at.UTC(), Event: d.Event, Action: d.Action, Org: org,
+		RepoID: repoID, InstallationID: installationID,
+	})
 }
