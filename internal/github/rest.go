@@ -16,8 +16,8 @@ import (
 // of core types where core has them, go-github types otherwise. Every GET
 // is conditional on the validators stored for its URL.
 
-// ActorOf maps a REST user to a core actor.
-func ActorOf(u *gh.User) core.Actor {
+// actorOf maps a REST user to a core actor.
+func actorOf(u *gh.User) core.Actor {
 	if u == nil {
 		return core.Actor{}
 	}
@@ -50,7 +50,7 @@ func (c *Client) OrgMembers(ctx context.Context, org, role, cursor string) (Page
 	p, err := restPage(ctx, "members of "+org, cursor, func(ctx context.Context, page int) ([]*gh.User, *gh.Response, error) {
 		return c.REST.Organizations.ListMembers(ctx, org, &gh.ListMembersOptions{Role: role, ListOptions: listOpts(page)})
 	})
-	return mapPage(p, func(u *gh.User) Member { return Member{Actor: ActorOf(u), Role: role} }), err
+	return mapPage(p, func(u *gh.User) Member { return Member{Actor: actorOf(u), Role: role} }), err
 }
 
 // Teams lists an organization's teams. Team.OrgID is left to the caller.
@@ -76,11 +76,11 @@ func (c *Client) TeamMembers(ctx context.Context, org, slug, role, cursor string
 	p, err := restPage(ctx, "members of team "+org+"/"+slug, cursor, func(ctx context.Context, page int) ([]*gh.User, *gh.Response, error) {
 		return c.REST.Teams.ListTeamMembersBySlug(ctx, org, slug, &gh.TeamListTeamMembersOptions{Role: role, ListOptions: listOpts(page)})
 	})
-	return mapPage(p, func(u *gh.User) Member { return Member{Actor: ActorOf(u), Role: role} }), err
+	return mapPage(p, func(u *gh.User) Member { return Member{Actor: actorOf(u), Role: role} }), err
 }
 
-// RepoOf maps a REST repository to a core repository (ID, Sextant's, left 0).
-func RepoOf(r *gh.Repository) core.Repository {
+// repoOf maps a REST repository to a core repository (ID, Sextant's, left 0).
+func repoOf(r *gh.Repository) core.Repository {
 	return core.Repository{
 		GitHubID: r.GetID(), Owner: r.GetOwner().GetLogin(), Name: r.GetName(), FullName: r.GetFullName(),
 		Private: r.GetPrivate(), Archived: r.GetArchived(), DefaultBranch: r.GetDefaultBranch(),
@@ -93,7 +93,7 @@ func (c *Client) OrgRepos(ctx context.Context, org, cursor string) (Page[core.Re
 	p, err := restPage(ctx, "repositories of "+org, cursor, func(ctx context.Context, page int) ([]*gh.Repository, *gh.Response, error) {
 		return c.REST.Repositories.ListByOrg(ctx, org, &gh.RepositoryListByOrgOptions{Type: "all", Sort: "full_name", ListOptions: listOpts(page)})
 	})
-	return mapPage(p, RepoOf), err
+	return mapPage(p, repoOf), err
 }
 
 // Repository fetches one repository.
@@ -103,7 +103,7 @@ func (c *Client) Repository(ctx context.Context, owner, name string) (core.Repos
 	if err != nil {
 		return core.Repository{}, m.cost(), callError("repository "+owner+"/"+name, resp, err)
 	}
-	return RepoOf(r), m.cost(), nil
+	return repoOf(r), m.cost(), nil
 }
 
 // Probe says whether a listing changed since its validator was stored,
@@ -154,8 +154,8 @@ type IssueItem struct {
 	NewRepo string
 }
 
-// IssueOf maps a REST issue to a core issue.
-func IssueOf(is *gh.Issue) core.Issue {
+// issueOf maps a REST issue to a core issue.
+func issueOf(is *gh.Issue) core.Issue {
 	labels := make([]string, 0, len(is.Labels))
 	for _, l := range is.Labels {
 		labels = append(labels, l.GetName())
@@ -178,7 +178,7 @@ func (c *Client) Issues(ctx context.Context, owner, name string, since time.Time
 			State: "all", Sort: "updated", Direction: "asc", Since: since.UTC(), ListOptions: listOpts(page),
 		})
 	})
-	out := mapPage(p, func(is *gh.Issue) IssueItem { return IssueItem{Issue: IssueOf(is), Author: ActorOf(is.User)} })
+	out := mapPage(p, func(is *gh.Issue) IssueItem { return IssueItem{Issue: issueOf(is), Author: actorOf(is.User)} })
 	kept := out.Items[:0]
 	for i, it := range out.Items {
 		if p.Items[i].PullRequestLinks == nil {
@@ -198,7 +198,7 @@ func (c *Client) Issue(ctx context.Context, owner, name string, number int) (Iss
 	if err != nil {
 		return IssueItem{}, m.cost(), callError(what, resp, err)
 	}
-	it := IssueItem{Issue: IssueOf(is), Author: ActorOf(is.User)}
+	it := IssueItem{Issue: issueOf(is), Author: actorOf(is.User)}
 	newRepo := repoFromURL(is.GetRepositoryURL())
 	if newRepo != "" && (!strings.EqualFold(newRepo, owner+"/"+name) || is.GetNumber() != number) {
 		it.NewRepo = newRepo
@@ -235,7 +235,7 @@ func (c *Client) IssueTimeline(ctx context.Context, owner, name string, number i
 		if who == nil {
 			who = t.User
 		}
-		it := TimelineItem{Actor: ActorOf(who), Event: core.IssueEvent{
+		it := TimelineItem{Actor: actorOf(who), Event: core.IssueEvent{
 			ID: t.GetID(), IssueNumber: number, ActorID: who.GetID(), Event: t.GetEvent(),
 			CommitID: t.GetCommitID(), CreatedAt: tsTime(t.CreatedAt),
 		}}
@@ -261,7 +261,7 @@ func (c *Client) Deployments(ctx context.Context, owner, name, cursor string) (P
 		return c.REST.Repositories.ListDeployments(ctx, owner, name, &gh.DeploymentsListOptions{ListOptions: listOpts(page)})
 	})
 	return mapPage(p, func(d *gh.Deployment) DeploymentItem {
-		return DeploymentItem{Creator: ActorOf(d.Creator), Deployment: core.Deployment{
+		return DeploymentItem{Creator: actorOf(d.Creator), Deployment: core.Deployment{
 			Source: core.SourceGitHub, SourceID: strconv.FormatInt(d.GetID(), 10), Environment: d.GetEnvironment(),
 			SHA: d.GetSHA(), Ref: d.GetRef(), Task: d.GetTask(), CreatorID: d.GetCreator().GetID(), URL: d.GetURL(),
 			CreatedAt: tsTime(d.CreatedAt), UpdatedAt: tsTime(d.UpdatedAt),
@@ -363,18 +363,18 @@ func (c *Client) Compare(ctx context.Context, owner, name, base, head, cursor st
 		out := Comparison{Status: cmp.GetStatus(), AheadBy: cmp.GetAheadBy(), BehindBy: cmp.GetBehindBy(), TotalCommits: cmp.GetTotalCommits()}
 		seen := map[int64]bool{}
 		for _, rc := range cmp.Commits {
-			out.Commits = append(out.Commits, CommitOf(rc))
+			out.Commits = append(out.Commits, commitOf(rc))
 			if a := rc.GetAuthor(); a != nil && a.GetID() != 0 && !seen[a.GetID()] {
 				seen[a.GetID()] = true
-				out.Authors = append(out.Authors, ActorOf(a))
+				out.Authors = append(out.Authors, actorOf(a))
 			}
 		}
 		return out
 	}), err
 }
 
-// CommitOf maps a REST commit to a core commit.
-func CommitOf(rc *gh.RepositoryCommit) core.Commit {
+// commitOf maps a REST commit to a core commit.
+func commitOf(rc *gh.RepositoryCommit) core.Commit {
 	gc := rc.GetCommit()
 	return core.Commit{
 		SHA: rc.GetSHA(), AuthorID: rc.GetAuthor().GetID(), AuthorName: gc.GetAuthor().GetName(),
