@@ -50,6 +50,7 @@ func commands() []command {
 		{"migrate", "apply database migrations (migrate status: show them)", runMigrate},
 		{"config", "check a configuration (config check) or print its reference (config docs)", runConfig},
 		{"export", "export pulls, reviews, deployments, incidents or events as JSONL or CSV, or archive events into git", runExport},
+		{"demo", "generated demo data (demo github: a fake GitHub serving a generated organization)", runDemo},
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
 		{"report", "report a CI/CD event (deploy, incident, …) to a Sextant server", runReport},
 		{"token", "create, list or revoke API tokens", runToken},

@@ -56,6 +56,7 @@ type GitHub struct {
 	WebhookSecret  Secrets  `yaml:"webhook_secret" secret:"true" help:"webhook secret, or several separated by commas while rotating"`
 	Orgs           []string `yaml:"orgs" help:"organizations to sync (comma-separated in the environment)"`
 	Repos          []string `yaml:"repos" help:"repositories to sync, as owner/name (comma-separated in the environment)"`
+	Concurrency    int      `yaml:"concurrency" help:"GitHub API requests in flight at once per token (GitHub asks for serial requests: 1)"`
 }
 
 // API configures the JSON API's authentication.
@@ -84,7 +85,8 @@ func Default() Config {
 		HTTP: HTTP{ShutdownTimeout: 30 * time.Second, ReadTimeout: 30 * time.Second},
 		Jobs: Jobs{Workers: 4, Lease: 5 * time.Minute, PollInterval: time.Second, MaxAttempts: 8},
 		GitHub: GitHub{
-			BaseURL: "https://api.github.com",
+			BaseURL:     "https://api.github.com",
+			Concurrency: 1,
 		},
 		API:     API{AnonymousRead: "auto"},
 		Metrics: Metrics{DeployFreq: DeployFreq{Schedule: "00:05", WindowDays: 30}},
@@ -163,6 +165,9 @@ func (c *Config) Validate() Problems {
 		if c.GitHub.InstallationID == 0 {
 			add("github.installation_id", "required when github.app_id is set")
 		}
+	}
+	if n := c.GitHub.Concurrency; n < 1 || n > 8 {
+		add("github.concurrency", "must be between 1 and 8, got %d", n)
 	}
 	if c.GitHub.AppID < 0 {
 		add("github.app_id", "must be positive")

@@ -145,3 +145,18 @@ func TestEnvNamesFollowKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestGitHubConcurrency(t *testing.T) {
+	for _, n := range []int{0, 9} {
+		c := Default()
+		c.GitHub.Concurrency = n
+		ps := c.Validate()
+		if len(ps) != 1 || ps[0].Key != "github.concurrency" || !strings.Contains(ps[0].Message, fmt.Sprintf("got %d", n)) {
+			t.Errorf("concurrency %d: %v", n, ps)
+		}
+	}
+	cfg, err := Load(Source{Env: envOf(map[string]string{"SEXTANT_GITHUB_CONCURRENCY": "2"})})
+	if err != nil || cfg.GitHub.Concurrency != 2 {
+		t.Errorf("from the environment: %d, %v", cfg.GitHub.Concurrency, err)
+	}
+}

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/sextant-dev/sextant/internal/demo"
+	"github.com/sextant-dev/sextant/internal/github"
+	"github.com/sextant-dev/sextant/internal/github/githubtest"
+	"github.com/sextant-dev/sextant/internal/telemetry"
+)
+
+// runDemo dispatches sextant demo's subcommands. Only "github" lives here;
+// the other demo subcommands join this switch.
+func runDemo(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "github" {
+		return runDemoGitHub(ctx, env, args[1:])
+	}
+	return usageError{errors.New("want a subcommand: github (sextant demo github --addr 127.0.0.1:9090)")}
+}
+
+// runDemoGitHub serves a generated organization from the fake GitHub until
+// interrupted, so sync can be tried without a GitHub account.
+func runDemoGitHub(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "demo github", "demo github [--addr HOST:PORT] [--seed N] [--scale small|medium|large] [--months M] [--org LOGIN] [--enterprise]")
+	addr := fs.String("addr", "127.0.0.1:9090", "listen address of the fake GitHub")
+	seed := fs.Int64("seed", 1, "seed of the generated organization (the same seed serves the same data)")
+	scale := fs.String("scale", "small", "size of the organization: small, medium or large")
+	months := fs.Int("months", demo.DefaultMonths, "months of history")
+	org := fs.String("org", demo.DefaultOrg, "organization login")
+	enterprise := fs.Bool("enterprise", false, "serve GitHub Enterprise Server's paths (/api/v3 and /api/graphql)")
+	restLimit := fs.Int("rest-limit", 5000, "REST requests per token per hour")
+	graphqlLimit := fs.Int("graphql-limit", 5000, "GraphQL points per token per hour")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	sc, err := demo.ParseScale(*scale)
+	if err != nil {
+		return usageError{fmt.Errorf("--scale: %w", err)}
+	}
+	if *months < 1 || *months > 60 {
+		return usageError{fmt.Errorf("--months: must be between 1 and 60, got %d", *months)}
+	}
+	if *restLimit < 1 || *graphqlLimit < 1 {
+		return usageError{errors.New("--rest-limit and --graphql-limit must be positive")}
+	}
+	fake, err := githubtest.New(githubtest.Options{Enterprise: *enterprise, RESTLimit: *restLimit, GraphQLLimit: *graphqlLimit})
+	if err != nil {
+		return err
+	}
+	// The history ends at today's midnight UTC: the same seed serves the
+	// same data all day.
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	sum, err := fake.Load(demo.Options{Seed: *seed, Scale: sc, Months: *months, End: end, Org: *org})
+	if err != nil {
+		return fmt.Errorf("generate the demo organization: %w", err)
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	base := "http://" + l.Addr().String()
+	if *enterprise {
+		base += "/api/v3"
+	}
+	fmt.Fprintf(env.Stdout, "fake GitHub: organization %s, %d repositories, %d pull requests, %d issues\n",
+		*org, len(sum.Roster.Repos), sum.PullRequests, sum.Issues)
+	fmt.Fprintf(env.Stdout, "base URL: %s\n", base)
+	fmt.Fprintf(env.Stdout, "try: SEXTANT_GITHUB_BASE_URL=%s SEXTANT_GITHUB_TOKEN=demo SEXTANT_GITHUB_ORGS=%s sextant sync\n", base, *org)
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("serve the fake GitHub: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("stop the fake GitHub: %w", err)
+	}
+	st := fake.Stats()
+	fmt.Fprintf(env.Stdout, "served %d requests: %d REST points, %d GraphQL points, %d not modified\n", st.Requests, st.RESTPoints, st.GraphQLPoints, st.NotModified)
+	return nil
+}
+
+// githubUsage adapts the GitHub clients' budgets to /metrics: wire it with
+// metrics.RegisterGitHub(githubUsage(client.Budget())) where serve builds
+// its GitHub client.
+func githubUsage(budgets ...*github.Budget) func() []telemetry.GitHubUsage {
+	return func() []telemetry.GitHubUsage {
+		var out []telemetry.GitHubUsage
+		for _, b := range budgets {
+			for _, u := range b.Usage() {
+				out = append(out, telemetry.GitHubUsage{
+					Token: u.Token, Resource: u.Resource, Requests: u.Requests, NotModified: u.NotModified,
+					Points: u.Points, Retries: u.Retries, Waits: u.Waits, WaitSeconds: u.WaitSeconds,
+					Known: !u.Budget.Observed.IsZero(), Limit: int64(u.Budget.Limit),
+					Remaining: int64(u.Budget.Remaining), Reset: u.Budget.Reset,
+				})
+			}
+		}
+		return out
+	}
+}
