@@ -14,6 +14,7 @@ var testEnd = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 // order, with the counts seen.
 func digest(t *testing.T, opts Options) (string, map[string]int, int, *Summary) {
 	t.Helper()
+	transfers := 0
 	h := sha256.New()
 	byEvent := map[string]int{}
 	ci := 0
@@ -36,6 +37,14 @@ func digest(t *testing.T, opts Options) (string, map[string]int, int, *Summary) 
 			if a, _ := obj["action"].(string); a != it.Delivery.Action {
 				return fmt.Errorf("delivery %s: body action %q, item action %q", it.Delivery.GUID, a, it.Delivery.Action)
 			}
+			if it.Delivery.Action == "transferred" {
+				// Both ends of a transfer are in the body as it is emitted.
+				changes, _ := obj["changes"].(map[string]any)
+				if changes["new_issue"] == nil || changes["new_repository"] == nil {
+					return fmt.Errorf("transferred delivery %s lacks changes.new_issue/new_repository", it.Delivery.GUID)
+				}
+				transfers++
+			}
 			byEvent[it.Delivery.Event]++
 			fmt.Fprintf(h, "%s %s %s %s\n", it.Time.Format(time.RFC3339), it.Delivery.GUID, it.Delivery.Event, body)
 		case it.CI != nil && it.Delivery == nil:
@@ -52,6 +61,9 @@ func digest(t *testing.T, opts Options) (string, map[string]int, int, *Summary) 
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if transfers != sum.IssueTransfers {
+		t.Errorf("%d transferred deliveries, summary says %d transfers", transfers, sum.IssueTransfers)
 	}
 	return fmt.Sprintf("%x", h.Sum(nil)), byEvent, ci, sum
 }

@@ -234,11 +234,10 @@ func (e *engine) transferIssue(is *issue, to *repo, by *person) {
 		old := e.issuesEvent(is, "transferred", by, nil)
 		old.Issue.State = str("open") // GitHub shows the issue as it was
 		old.Issue.ClosedAt, old.Issue.StateReason = nil, nil
-		d := e.webhook("issues", "transferred", old)
-		newObj := e.issueObject(nw)
-		d.Transfer = &IssueTransfer{NewIssue: newObj, NewRepository: to.repoAt()}
-		d2 := e.webhook("issues", "opened", e.issuesEvent(nw, "opened", by, nil))
-		d2.Transfer = &IssueTransfer{OldIssue: old.Issue, OldRepository: is.r.repoAt()}
+		e.deliver(&Delivery{Event: "issues", Action: "transferred", Payload: old,
+			Transfer: &IssueTransfer{NewIssue: e.issueObject(nw), NewRepository: to.repoAt()}})
+		e.deliver(&Delivery{Event: "issues", Action: "opened", Payload: e.issuesEvent(nw, "opened", by, nil),
+			Transfer: &IssueTransfer{OldIssue: old.Issue, OldRepository: is.r.repoAt()}})
 		e.sum.IssueTransfers++
 		e.sum.Issues++
 	})

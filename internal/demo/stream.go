@@ -227,10 +227,15 @@ func (e *engine) send(it *Item) {
 
 // webhook emits a delivery stamped now.
 func (e *engine) webhook(event, action string, payload any) *Delivery {
-	d := &Delivery{GUID: newGUID(e.guids), Event: event, Action: action, Payload: payload}
+	return e.deliver(&Delivery{Event: event, Action: action, Payload: payload})
+}
+
+// deliver emits d, complete (consumers may encode it at once), stamped now.
+func (e *engine) deliver(d *Delivery) *Delivery {
+	d.GUID = newGUID(e.guids)
 	e.send(&Item{Time: time.Unix(e.now, 0).UTC(), Delivery: d})
 	e.sum.Deliveries++
-	e.sum.DeliveriesByEvent[event]++
+	e.sum.DeliveriesByEvent[d.Event]++
 	return d
 }
 
