@@ -320,4 +320,3 @@ func TestBrowserAPIErrors(t *testing.T) {
 		tb.noProblems()
 	})
 }
-
