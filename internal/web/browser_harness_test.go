@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,12 +117,16 @@ type dashboard struct {
 	server *Server
 	api    *apiStandIn
 	faults sync.Map // path → fault
+	fixed  sync.Map // path → answerFunc
 }
 
 type fault struct {
 	status int
 	msg    string
 }
+
+// answerFunc answers an API call from its query.
+type answerFunc func(q url.Values) any
 
 // dashboardOptions change how the test server answers.
 type dashboardOptions struct {
@@ -140,6 +145,11 @@ func startDashboard(t testing.TB, o dashboardOptions) *dashboard {
 			writeJSON(w, f.(fault).status, map[string]string{"error": f.(fault).msg, "code": "internal"})
 			return
 		}
+		if a, ok := d.fixed.Load(r.URL.Path); ok {
+			d.api.note(r)
+			writeJSON(w, http.StatusOK, a.(answerFunc)(r.URL.Query()))
+			return
+		}
 		if _, pattern := s.mux.Handler(r); pattern == "" && d.api.answers(r.URL.Path) {
 			standIn(w, r)
 			return
@@ -154,6 +164,12 @@ func startDashboard(t testing.TB, o dashboardOptions) *dashboard {
 // fail makes path answer status with msg until the test ends.
 func (d *dashboard) fail(path string, status int, msg string) {
 	d.faults.Store(path, fault{status, msg})
+}
+
+// answer makes path answer what fn returns, whether or not the server has
+// the endpoint: for tests that pin what the pages show for a given answer.
+func (d *dashboard) answer(path string, fn answerFunc) {
+	d.fixed.Store(path, fn)
 }
 
 // apiStandIn answers, in tests only, the read endpoints of issues 7 and 8
@@ -194,10 +210,14 @@ func (a *apiStandIn) answers(path string) bool {
 }
 
 func (a *apiStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a.mu.Lock()
-	a.requests = append(a.requests, r.Clone(context.Background()))
-	a.mu.Unlock()
+	a.note(r)
 	writeJSON(w, http.StatusOK, emptyAnswers()[r.URL.Path])
+}
+
+func (a *apiStandIn) note(r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.requests = append(a.requests, r.Clone(context.Background()))
 }
 
 // calls returns the queries of the requests made to path so far.

@@ -88,11 +88,18 @@
   }
 
   const unix = (d) => Math.floor(d.getTime() / 1000);
+  const DAY = 86400, HOUR = 3600;
+  // Tick steps that read well: whole days on the time axis, whole counts,
+  // and round durations.
+  const DAY_STEPS = [1, 2, 7, 14, 30, 61, 91, 182, 365].map((d) => d * DAY);
+  const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+  const DURATION_STEPS = [60, 300, 600, 1800, HOUR, 2 * HOUR, 4 * HOUR, 6 * HOUR, 12 * HOUR,
+    DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY, 60 * DAY, 90 * DAY, 180 * DAY, 365 * DAY];
 
   // timeChart draws series over time in a figure with a caption, a text
   // summary and the data as a table.
   //   spec: {title, id, x: [Date], series: [{label, values, colour}], format,
-  //          bands, kind: 'line' | 'stacked', summary}
+  //          bands, kind: 'line' | 'stacked', summary, integer, duration}
   function timeChart(spec) {
     const height = 220;
     const box = el('div', { class: 'chart', role: 'img', 'aria-label': spec.summary });
@@ -129,13 +136,23 @@
         spanGaps: false, value: (u, v) => spec.format(v),
       }))];
     }
+    // Half a period of room at each end, so the first and last bars show whole.
+    const step = xs.length > 1 ? xs[1] - xs[0] : DAY;
     const opts = {
       width: 600, height,
-      scales: { x: { time: true }, y: { range: (u, lo, hi) => [Math.min(0, lo ?? 0), hi > 0 ? hi * 1.1 : 1] } },
+      scales: {
+        x: { time: true, range: (u, lo, hi) => [lo - step / 2, hi + step / 2] },
+        y: { range: (u, lo, hi) => [Math.min(0, lo ?? 0), hi > 0 ? hi * 1.1 : 1] },
+      },
       series,
-      axes: [{}, { values: tick, size: 64 }],
+      axes: [
+        { incrs: DAY_STEPS, values: (u, splits) => splits.map((v) => fmt.date(new Date(v * 1000)).slice(5)) },
+        { values: tick, size: 64, incrs: spec.duration ? DURATION_STEPS : spec.integer ? COUNT_STEPS : undefined },
+      ],
       plugins: spec.bands ? [levelBands(spec.bands)] : [],
       cursor: { points: { show: false } },
+      // One series needs no key: the caption names it.
+      legend: { show: spec.series.length > 1 },
     };
     // The chart is drawn once the figure is in the page, at its width.
     fig.draw = () => {

@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, shown, levelBadge, change, emptyState, code, href } = S.ui;
+  const { el, fill, plural, fmt, shown, levelBadge, change, emptyState, code, href } = S.ui;
   const DAY = 86400, HOUR = 3600;
 
   const perWeek = (m, days) => (m.deployments === null ? null : (m.deployments / days) * 7);
@@ -13,29 +13,29 @@
   const METRICS = [
     {
       key: 'deployment_frequency', field: 'deployments', label: 'Deployment frequency', better: 'higher',
-      format: (v) => fmt.number(v, 0), unit: 'deployments',
+      format: (v) => fmt.number(v, 0), unit: 'deployments', integer: true,
       detail: (m, days) => `${fmt.number(perWeek(m, days))} a week · median ${fmt.number(m.median_deploy_days_per_week)} days a week with a deployment`,
-      drill: 'deployments', count: (m) => m.deployments, noun: 'deployments',
+      drill: 'deployments', count: (m) => m.deployments, noun: 'deployment',
     },
     {
-      key: 'lead_time', field: 'median_seconds', label: 'Lead time for changes', better: 'lower', format: fmt.duration, unit: 'median',
-      detail: (m) => `p75 ${fmt.duration(m.p75_seconds)} · p90 ${fmt.duration(m.p90_seconds)} · ${fmt.number(m.changes, 0)} changes`,
-      drill: 'changes', count: (m) => m.changes, noun: 'changes',
+      key: 'lead_time', field: 'median_seconds', label: 'Lead time for changes', better: 'lower', format: fmt.duration, unit: 'median', duration: true,
+      detail: (m) => `p75 ${fmt.duration(m.p75_seconds)} · p90 ${fmt.duration(m.p90_seconds)} · ${plural(m.changes, 'change')}`,
+      drill: 'changes', count: (m) => m.changes, noun: 'change',
     },
     {
       key: 'change_failure_rate', field: 'rate', label: 'Change failure rate', better: 'lower', format: fmt.percent, unit: 'of deployments',
-      detail: (m) => `${fmt.number(m.failed_deployments, 0)} of ${fmt.number(m.deployments, 0)} deployments caused a failure`,
-      drill: 'failures', count: (m) => m.failed_deployments, noun: 'failed deployments',
+      detail: (m) => `${fmt.number(m.failed_deployments, 0)} of ${plural(m.deployments, 'deployment')} caused a failure`,
+      drill: 'failures', count: (m) => m.failed_deployments, noun: 'failed deployment',
     },
     {
-      key: 'time_to_restore', field: 'median_seconds', label: 'Time to restore', better: 'lower', format: fmt.duration, unit: 'median',
-      detail: (m) => `${fmt.number(m.incidents, 0)} incidents`,
-      drill: 'incidents', count: (m) => m.incidents, noun: 'incidents',
+      key: 'time_to_restore', field: 'median_seconds', label: 'Time to restore', better: 'lower', format: fmt.duration, unit: 'median', duration: true,
+      detail: (m) => plural(m.incidents, 'incident'),
+      drill: 'incidents', count: (m) => m.incidents, noun: 'incident',
     },
     {
       key: 'rework_rate', field: 'rate', label: 'Rework rate', better: 'lower', format: fmt.percent, unit: 'of deployments',
-      detail: (m) => `of ${fmt.number(m.deployments, 0)} deployments were unplanned fixes`,
-      drill: null, noun: 'deployments',
+      detail: (m) => `of ${plural(m.deployments, 'deployment')} were unplanned fixes`,
+      drill: null, noun: 'deployment',
     },
   ];
 
@@ -96,12 +96,12 @@
       el('h3', null, m.label),
       el('p', { class: 'big' }, shown(id + '-value', v, m.format(v)), ' ', el('span', { class: 'unit' }, m.unit)),
       el('p', { class: 'badges' }, DEFAULT_THRESHOLDS[m.key] ? levelBadge(mc.level, id + '-level') : null, ' ',
-        prev ? change(v, value(prev, m), m.better, m.format, id + '-change') : null),
+        prev ? change(v, value(prev, m), m.better, m.format, id + '-change', m.field === 'rate') : null),
       series ? S.charts.sparkline(series.map((p) => value(p, m)), m.label + ' per period') : null,
       el('p', { class: 'detail' }, m.detail(mc, days)),
       drill && m.drill && count
         ? el('p', null, el('a', { href: href('/dora', { drill: m.drill }) + '#drilldown', 'data-testid': id + '-drill' },
-          `List the ${fmt.number(count, 0)} ${m.noun}`, el('span', { 'aria-hidden': 'true' }, ' →')))
+          `List the ${plural(count, m.noun)}`, el('span', { 'aria-hidden': 'true' }, ' →')))
         : null);
   }
 

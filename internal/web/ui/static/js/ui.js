@@ -58,7 +58,16 @@
             { class: columns[i]?.num ? 'num' : null, scope: i === 0 && columns[0].rowHeader ? 'row' : null }, cell)))))));
   }
 
+  // fill replaces host's children (null children are left out).
+  function fill(host, ...children) {
+    host.replaceChildren();
+    return append(host, children);
+  }
+
   function code(text) { return el('code', null, text); }
+
+  // plural: "1 incident", "2 incidents".
+  const plural = (n, one, many) => `${fmt.number(n, 0)} ${n === 1 ? one : (many ?? one + 's')}`;
 
   // --- formats ------------------------------------------------------------------
 
@@ -95,7 +104,9 @@
 
   // Level marks carry an icon and a word as well as a colour, so they read
   // the same without colour vision (and in print).
-  const LEVEL_ICON = { elite: '★', high: '▲', medium: '◆', low: '▼' };
+  // The icons fill less as the level drops, so they also read as an order;
+  // arrows are kept for changes.
+  const LEVEL_ICON = { elite: '★', high: '●', medium: '◐', low: '○' };
   const LEVEL_LABEL = { elite: 'Elite', high: 'High', medium: 'Medium', low: 'Low' };
 
   function levelBadge(level, testid) {
@@ -106,15 +117,16 @@
 
   // change says how cur moved against prev, and whether that is better
   // (higher or lower is better, per metric), in words and arrows.
-  function change(cur, prev, better, format, testid) {
+  // Rates (points=true) change in percentage points, others relatively.
+  function change(cur, prev, better, format, testid, points) {
     if (!known(cur) || !known(prev)) {
       return el('span', { class: 'change', 'data-testid': testid, 'data-value': '' }, 'no previous value');
     }
     const d = cur - prev;
-    const rel = prev !== 0 ? d / Math.abs(prev) : null;
+    const rel = prev !== 0 && !points ? d / Math.abs(prev) : null;
     const good = d === 0 ? null : (better === 'higher') === d > 0;
     const arrow = d > 0 ? '▲' : d < 0 ? '▼' : '▶';
-    const amount = rel !== null ? fmt.signed(rel * 100) + '%' : fmt.signed(d, 1);
+    const amount = points ? fmt.signed(d * 100) + ' pts' : rel !== null ? fmt.signed(rel * 100) + '%' : fmt.signed(d, 1);
     return el('span', {
       class: 'change ' + (good === null ? 'same' : good ? 'better' : 'worse'),
       'data-testid': testid, 'data-value': d,
@@ -258,14 +270,14 @@
   // suggest fills the filter bar's suggestion lists. They are a
   // convenience: any value can be typed, so a failure here stays quiet.
   async function suggest() {
-    const fill = (id, values) => document.getElementById(id).replaceChildren(
-      ...[...new Set(values)].filter(Boolean).sort().map((v) => el('option', { value: v })));
+    const options = (id, values) => fill(document.getElementById(id),
+      [...new Set(values)].filter(Boolean).sort().map((v) => el('option', { value: v })));
     const [repos, teams] = await Promise.allSettled([S.api.repos(), S.api.teams()]);
     const r = repos.status === 'fulfilled' ? repos.value : [];
     const t = teams.status === 'fulfilled' ? teams.value : [];
-    fill('dl-repo', r.map((x) => x.name));
-    fill('dl-team', t.map((x) => x.name));
-    fill('dl-org', [...r.map((x) => x.org), ...t.map((x) => x.org)]);
+    options('dl-repo', r.map((x) => x.name));
+    options('dl-team', t.map((x) => x.name));
+    options('dl-org', [...r.map((x) => x.org), ...t.map((x) => x.org)]);
   }
 
   // --- states -------------------------------------------------------------------------
@@ -319,7 +331,7 @@
     el('div', { class: 'field' }, el('label', { for: 'token' }, 'API token'), input),
     el('div', { class: 'field check' }, remember, el('label', { for: 'token-remember' }, 'Remember on this browser')),
     el('div', { class: 'field actions' }, el('button', { type: 'submit' }, 'Use token')));
-    banner.replaceChildren(
+    fill(banner,
       el('p', null, el('strong', null, err.status === 403 ? 'This token may not read the API. ' : 'The API needs a token to read. '),
         `(${err.status} ${STATUS_TEXT[err.status]}: ${err.message})`),
       el('p', null, 'Create one on the server with ', code('sextant token create --name dashboard --scope read'),
@@ -335,11 +347,11 @@
   async function section(id, what, draw) {
     const host = document.getElementById(id);
     host.setAttribute('aria-busy', 'true');
-    host.replaceChildren(el('p', { class: 'loading' }, `Loading ${what}…`));
+    fill(host, el('p', { class: 'loading' }, `Loading ${what}…`));
     try {
       await draw(host);
     } catch (err) {
-      host.replaceChildren(errorState(err, what));
+      fill(host, errorState(err, what));
       if (err.status === 401 || err.status === 403) tokenBanner(err);
       if (err.name !== 'APIError') console.error(err); // a bug of ours: let the tests see it
       throw err;
@@ -373,7 +385,7 @@
   }
 
   S.ui = {
-    DAY, el, append, shown, table, code, fmt, levelBadge, change, readFilters, previous, split, href,
+    DAY, el, append, fill, shown, table, code, plural, fmt, levelBadge, change, readFilters, previous, split, href,
     emptyState, errorState, section, page, ymd,
   };
 })(window.Sextant = window.Sextant || {});

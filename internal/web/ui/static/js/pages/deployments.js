@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, section, emptyState, code, shown, table } = S.ui;
+  const { el, fill, plural, fmt, section, emptyState, code, shown, table } = S.ui;
   const MAX_ROWS = 200;
   const PRODUCTION = /^(production|prod|live)$/i;
 
@@ -68,14 +68,14 @@
       section('timeline', 'the timeline', async (host) => {
         const [{ deployments: deps }, { incidents: incs }] = await Promise.all([depsP, incsP]);
         if (!deps.length && !incs.length) {
-          host.replaceChildren(noDeploys());
+          fill(host, noDeploys());
           return;
         }
         const ls = lanes(deps, incs);
         const c = counts(deps, incs);
         const summary = `Timeline of ${deps.length} deployments in ${ls.length - (incs.length ? 1 : 0)} environments: ` +
           `${c.failure} failed, ${c.caused} caused a failure, ${c.rollback} rollbacks, ${c.incidents} incidents. The tables below list them.`;
-        host.replaceChildren(
+        fill(host, 
           el('p', { class: 'counts' },
             shown('count-deployed', c.deployed, fmt.number(c.deployed, 0)), ' deployed · ',
             shown('count-failed', c.failure, fmt.number(c.failure, 0)), ' failed · ',
@@ -90,11 +90,11 @@
       section('deploy-list', 'the deployments', async (host) => {
         const { deployments: deps, truncated } = await depsP;
         if (!deps.length) {
-          host.replaceChildren(noDeploys());
+          fill(host, noDeploys());
           return;
         }
         const rows = [...deps].sort((a, b) => (b.finished_at ?? 0) - (a.finished_at ?? 0)).slice(0, MAX_ROWS);
-        host.replaceChildren(table({
+        fill(host, table({
           caption: `Deployments, newest first (${rows.length} of ${deps.length})`, testid: 'deployments-table',
           columns: ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label) => ({ label })),
           rows: rows.map((d) => [
@@ -109,12 +109,12 @@
       section('incident-list', 'the incidents', async (host) => {
         const { incidents: incs } = await incsP;
         if (!incs.length) {
-          host.replaceChildren(emptyState('No incidents in this range.',
+          fill(host, emptyState('No incidents in this range.',
             'Sextant opens incidents from GitHub issues labelled ', code('incident'), ', from ',
             code('sextant report incident_opened --repo OWNER/NAME --id ID'), ' and from rollbacks.'));
           return;
         }
-        host.replaceChildren(table({
+        fill(host, table({
           caption: `Incidents (${incs.length})`, testid: 'incidents-table',
           columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source', 'Deployment'].map((label, i) => ({ label, num: i === 2 })),
           rows: incs.map((i) => [

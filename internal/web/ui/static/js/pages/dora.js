@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, section, emptyState, code, href, shown, table, levelBadge } = S.ui;
+  const { el, fill, plural, fmt, section, emptyState, code, href, shown, table, levelBadge } = S.ui;
   const { METRICS } = S.dora;
   const MAX_ROWS = 40; // one API call per row: beyond this, narrow the scope
   const PARALLEL = 4;
@@ -23,7 +23,7 @@
 
   function drawCharts(host, d, f) {
     if (!d.series.length) {
-      host.replaceChildren(S.dora.isEmpty(d) ? S.dora.emptyHelp()
+      fill(host, S.dora.isEmpty(d) ? S.dora.emptyHelp()
         : emptyState('The API gave no series for this range.', 'Try another interval or range.'));
       return;
     }
@@ -32,14 +32,14 @@
       const values = d.series.map((p) => S.dora.value(p, m));
       const known = values.filter((v) => v !== null);
       return S.charts.timeChart({
-        id: m.key, title: `${m.label} per ${f.interval}`, x, format: m.format,
+        id: m.key, title: `${m.label} per ${f.interval}`, x, format: m.format, integer: m.integer, duration: m.duration,
         series: [{ label: m.label, values, colour: S.charts.COLOURS.black }],
         bands: S.dora.bands(m.key, f.interval, d.thresholds),
         summary: `${m.label} per ${f.interval}, ${values.length} periods from ${fmt.date(x[0])}: ` +
           (known.length ? `lowest ${m.format(Math.min(...known))}, highest ${m.format(Math.max(...known))}, latest ${m.format(known[known.length - 1])}.` : 'no values.'),
       });
     });
-    host.replaceChildren(el('div', { class: 'chart-grid' }, figs));
+    fill(host, el('div', { class: 'chart-grid' }, figs));
     figs.forEach((fig) => fig.draw());
   }
 
@@ -51,14 +51,14 @@
     const text = shown(testid, v, m.format(v));
     const count = m.count ? m.count(d[m.key]) : null;
     return el('span', { class: 'cell' },
-      m.drill && count ? el('a', { href: href('/dora', { ...scopeParams, drill: m.drill }) + '#drilldown', title: `List the ${count} ${m.noun}` }, text) : text,
+      m.drill && count ? el('a', { href: href('/dora', { ...scopeParams, drill: m.drill }) + '#drilldown', title: `List the ${plural(count, m.noun)}` }, text) : text,
       lvl ? [' ', levelBadge(lvl)] : null);
   }
 
   async function scopeTable(host, kind, names, f) {
     const label = kind === 'repo' ? 'repository' : 'team';
     if (!names.length) {
-      host.replaceChildren(kind === 'repo'
+      fill(host, kind === 'repo'
         ? emptyState('No repositories known yet.', 'Set ', code('github.orgs'), ' or ', code('github.repos'),
           ' and ', code('github.token'), ', or report CI events for a repository.')
         : emptyState('No teams known yet.', 'Teams are synced from GitHub organizations: set ', code('github.orgs'),
@@ -75,7 +75,7 @@
       if (!r.ok) return [link, el('span', { class: 'note', 'data-testid': 'error' }, `${r.err.status || ''} ${r.err.message}`), '', '', '', ''];
       return [link, ...METRICS.map((m) => cell(m, r.value, { [kind]: n }, `${kind}-${n}-${m.key}`))];
     });
-    host.replaceChildren(
+    fill(host, 
       table({
         caption: `DORA metrics by ${label}, ${f.days} days`, testid: 'table-' + kind,
         columns: [{ label: label[0].toUpperCase() + label.slice(1), rowHeader: true }, ...METRICS.map((m) => ({ label: m.label, num: true }))],
@@ -156,14 +156,14 @@
   async function drawDrill(host, f, current) {
     const drill = DRILLS[f.drill];
     if (!drill) {
-      host.replaceChildren(el('p', { class: 'note' }, f.drill ? `Unknown list "${f.drill}": choose a number above.` : 'No list chosen yet.'));
+      fill(host, el('p', { class: 'note' }, f.drill ? `Unknown list "${f.drill}": choose a number above.` : 'No list chosen yet.'));
       return;
     }
     const [d, r] = await Promise.all([current, drill.load(f)]);
     const m = METRICS.find((x) => x.key === drill.metric);
     const expected = m.count(d[m.key]);
     const agrees = expected === null || expected === r.count;
-    host.replaceChildren(
+    fill(host, 
       el('p', null, el('strong', null, `${m.label}: `),
         shown('drill-count', r.count, `${fmt.number(r.count, 0)} ${drill.what}`), ' listed; the metric counts ',
         shown('drill-expected', expected, fmt.number(expected, 0)), '. ',
@@ -185,7 +185,7 @@
     return [
       section('summary', 'the DORA summary', async (host) => {
         const [d, prev] = await Promise.all([current, prevP]);
-        host.replaceChildren(...(S.dora.isEmpty(d) ? [S.dora.emptyHelp()] : METRICS.map((m) => S.dora.tile(m, d, prev, d.series, f.days, true))));
+        fill(host, (S.dora.isEmpty(d) ? [S.dora.emptyHelp()] : METRICS.map((m) => S.dora.tile(m, d, prev, d.series, f.days, true))));
       }),
       section('charts', 'the DORA charts', async (host) => drawCharts(host, await current, f)),
       section('drill', 'the list', (host) => drawDrill(host, f, current)),

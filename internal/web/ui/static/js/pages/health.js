@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, section, emptyState, code, shown, table } = S.ui;
+  const { el, fill, plural, fmt, section, emptyState, code, shown, table } = S.ui;
 
   const ago = (d) => (d ? fmt.duration((Date.now() - d) / 1000) + ' ago' : fmt.DASH);
   const connect = () => ['Set ', code('github.token'), ' and ', code('github.orgs'), ' or ', code('github.repos'),
@@ -16,11 +16,11 @@
       section('budget', 'the rate-limit budget', async (host) => {
         const h = await data;
         if (!h.limits.length) {
-          host.replaceChildren(emptyState('No rate-limit reading yet.',
+          fill(host, emptyState('No rate-limit reading yet.',
             'Sextant records GitHub’s rate-limit budget from its answers once it syncs. ', connect()));
           return;
         }
-        host.replaceChildren(...h.limits.map((l) => el('article', { class: 'tile', 'data-testid': 'limit-' + l.resource },
+        fill(host, ...h.limits.map((l) => el('article', { class: 'tile', 'data-testid': 'limit-' + l.resource },
           el('h3', null, `GitHub ${l.resource} budget`),
           el('p', { class: 'big' }, shown('limit-' + l.resource + '-remaining', l.remaining, fmt.number(l.remaining, 0)),
             ' ', el('span', { class: 'unit' }, `of ${fmt.number(l.limit, 0)} left`)),
@@ -30,10 +30,10 @@
         const h = await data;
         const q = h.queue.filter((j) => j.count);
         if (!q.length) {
-          host.replaceChildren(el('p', { class: 'note', 'data-testid': 'queue-empty' }, 'The job queue is empty.'));
+          fill(host, el('p', { class: 'note', 'data-testid': 'queue-empty' }, 'The job queue is empty.'));
           return;
         }
-        host.replaceChildren(table({
+        fill(host, table({
           caption: 'Job queue by kind and state', testid: 'queue-table',
           columns: [{ label: 'Kind', rowHeader: true }, { label: 'State' }, { label: 'Jobs', num: true }],
           rows: q.map((j) => [j.kind ?? fmt.DASH, j.state ?? fmt.DASH, shown(`queue-${j.kind}-${j.state}`, j.count, fmt.number(j.count, 0))]),
@@ -42,7 +42,7 @@
       section('sync', 'the sync state', async (host) => {
         const h = await data;
         if (!h.repos.length && !h.orgs.length) {
-          host.replaceChildren(emptyState('No repositories synced yet.', connect()));
+          fill(host, emptyState('No repositories synced yet.', connect()));
           return;
         }
         const row = (r) => [r.name ?? fmt.DASH, ago(r.last_webhook_at), ago(r.synced_at), ago(r.check.at),
@@ -50,7 +50,7 @@
           fmt.number(r.check.requests, 0)];
         const columns = (first) => [{ label: first, rowHeader: true }, { label: 'Last webhook' }, { label: 'Last sync' },
           { label: 'Last check' }, { label: 'Findings', num: true }, { label: 'Check cost (requests)', num: true }];
-        host.replaceChildren(
+        fill(host, 
           h.repos.length ? table({ caption: 'Repositories', testid: 'sync-repos', columns: columns('Repository'), rows: h.repos.map(row) }) : null,
           h.orgs.length ? table({ caption: 'Organizations', testid: 'sync-orgs', columns: columns('Organization'), rows: h.orgs.map(row) }) : null);
       }),
@@ -59,16 +59,16 @@
         const all = [...h.repos, ...h.orgs];
         const findings = all.flatMap((r) => r.check.findings.map((x) => ({ ...x, scope: x.scope ?? r.name })));
         if (!all.some((r) => r.check.at)) {
-          host.replaceChildren(emptyState('No integrity check has run yet.',
+          fill(host, emptyState('No integrity check has run yet.',
             'Checks run on a schedule (hourly by default); ', code('sextant check'), ' runs one now and ',
             code('sextant check --repair'), ' repairs what it finds.'));
           return;
         }
         if (!findings.length) {
-          host.replaceChildren(el('p', { class: 'state ok', 'data-testid': 'findings-clean' }, 'The latest checks found nothing missing.'));
+          fill(host, el('p', { class: 'state ok', 'data-testid': 'findings-clean' }, 'The latest checks found nothing missing.'));
           return;
         }
-        host.replaceChildren(table({
+        fill(host, table({
           caption: `Integrity findings (${findings.length})`, testid: 'findings-table',
           columns: [{ label: 'Scope' }, { label: 'Check' }, { label: 'Expected', num: true }, { label: 'Found', num: true }, { label: 'Repair' }, { label: 'Detail' }],
           rows: findings.map((x) => [x.scope ?? fmt.DASH, x.check ?? fmt.DASH, fmt.number(x.expected, 0), fmt.number(x.found, 0),

@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, section, emptyState, code, href, shown, table } = S.ui;
+  const { el, fill, plural, fmt, section, emptyState, code, href, shown, table } = S.ui;
   const GROUPS = { org: 'companies', team: 'teams', person: 'people' };
   const TREND_PARTS = 6;
 
@@ -73,12 +73,12 @@
     return [
       section('podium', 'the podium', async (host) => {
         const b = await board;
-        host.replaceChildren(b.entries.length ? podium(b.entries, group) : empty());
+        fill(host, b.entries.length ? podium(b.entries, group) : empty());
       }),
       section('ranking', 'the ranking', async (host) => {
         const b = await board;
         if (!b.entries.length) {
-          host.replaceChildren(el('p', { class: 'note' }, 'Nothing to rank.'));
+          fill(host, el('p', { class: 'note' }, 'Nothing to rank.'));
           return;
         }
         let trend = new Map();
@@ -88,7 +88,7 @@
         } catch (err) {
           trendNote = el('p', { class: 'note' }, `Trends unavailable: ${err.message}`);
         }
-        host.replaceChildren(table({
+        fill(host, table({
           caption: `Leaderboard of ${GROUPS[group]}, ${f.days} days`, testid: 'leaderboard-table',
           columns: [{ label: 'Rank', num: true }, { label: 'Change' }, { label: 'Name', rowHeader: false }, { label: 'Score', num: true },
             { label: 'Score change', num: true }, { label: 'Breakdown' }, { label: 'Trend' }],

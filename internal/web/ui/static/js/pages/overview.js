@@ -3,14 +3,14 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, section, emptyState, code, href, shown } = S.ui;
+  const { el, fill, plural, fmt, section, emptyState, code, href, shown } = S.ui;
 
   function drawTiles(host, cur, prev, f) {
     if (S.dora.isEmpty(cur)) {
-      host.replaceChildren(S.dora.emptyHelp());
+      fill(host, S.dora.emptyHelp());
       return;
     }
-    host.replaceChildren(...S.dora.METRICS.map((m) => S.dora.tile(m, cur, prev, cur.series, f.days, false)),
+    fill(host, ...S.dora.METRICS.map((m) => S.dora.tile(m, cur, prev, cur.series, f.days, false)),
       el('p', { class: 'more' }, el('a', { href: href('/dora') }, 'Charts, tables and the lists behind each number'),
         el('span', { 'aria-hidden': 'true' }, ' →')));
   }
@@ -51,12 +51,12 @@
     const movesDone = section('movers', 'the biggest movers', async (host) => {
       const [teams, people] = await Promise.all([S.api.leaderboard(f.api, 'team'), S.api.leaderboard(f.api, 'person')]);
       if (!teams.entries.length && !people.entries.length) {
-        host.replaceChildren(emptyState('No contributions in this period.',
+        fill(host, emptyState('No contributions in this period.',
           'The leaderboard counts pull requests, reviews, issues and comments synced from GitHub: set ',
           code('github.token'), ' and ', code('github.orgs'), ' (or ', code('github.repos'), ').'));
         return;
       }
-      host.replaceChildren(moverList('Teams', 'team', teams.entries), moverList('People', 'person', people.entries));
+      fill(host, moverList('Teams', 'team', teams.entries), moverList('People', 'person', people.entries));
     });
     return [tiles, movesDone];
   });

@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fmt, section, emptyState, code, href, shown, table } = S.ui;
+  const { el, fill, plural, fmt, section, emptyState, code, href, shown, table } = S.ui;
   const C = S.charts.COLOURS;
   const PHASES = [
     { key: 'coding', field: 'coding_seconds', label: 'Coding', colour: C.blue },
@@ -41,7 +41,7 @@
   function drawCycle(host, fl, f) {
     const points = fl.series.filter((p) => PHASES.some((ph) => p[ph.key] !== null));
     if (!points.length) {
-      host.replaceChildren(emptyState('No merged pull requests in this range.', connectHint()));
+      fill(host, emptyState('No merged pull requests in this range.', connectHint()));
       return;
     }
     const tiles = el('div', { class: 'tiles small' }, PHASES.map((ph) => el('article', { class: 'tile', 'data-testid': 'phase-' + ph.key },
@@ -53,11 +53,11 @@
       el('p', { class: 'detail' }, `${fmt.number(fl.opened, 0)} opened`)));
     const fig = S.charts.timeChart({
       id: 'cycle', kind: 'stacked', title: `Median cycle time per ${f.interval}, by phase`,
-      x: points.map((p) => p.start), format: fmt.duration,
+      x: points.map((p) => p.start), format: fmt.duration, duration: true,
       series: PHASES.map((ph) => ({ label: ph.label, colour: ph.colour, values: points.map((p) => p[ph.key]) })),
       summary: `Stacked bars of the median coding, pickup, review and deploy time per ${f.interval}, ${points.length} periods; the data table below has the numbers.`,
     });
-    host.replaceChildren(tiles, fig);
+    fill(host, tiles, fig);
     fig.draw();
   }
 
@@ -65,7 +65,7 @@
     const byAuthor = (p) => !f.author || (p.author ?? '').toLowerCase() === f.author.toLowerCase();
     if (f.author) {
       const note = document.getElementById('author-filter');
-      note.replaceChildren('Pull requests by ', el('strong', null, f.author), ' (the lists; cycle time is for everyone in scope). ',
+      fill(note, 'Pull requests by ', el('strong', null, f.author), ' (the lists; cycle time is for everyone in scope). ',
         el('a', { href: href('/pulls', { author: '' }) }, 'Show everyone'));
       note.hidden = false;
     }
@@ -79,10 +79,10 @@
         const lead = (p) => p.lead_time_seconds ?? PHASES.reduce((s, ph) => s + (p[ph.field] ?? 0), 0);
         const top = merged.sort((a, b) => lead(b) - lead(a)).slice(0, TOP);
         if (!top.length) {
-          host.replaceChildren(emptyState(f.author ? `No merged pull requests by ${f.author} in this range.` : 'No merged pull requests in this range.', connectHint()));
+          fill(host, emptyState(f.author ? `No merged pull requests by ${f.author} in this range.` : 'No merged pull requests in this range.', connectHint()));
           return;
         }
-        host.replaceChildren(table({
+        fill(host, table({
           caption: `The ${top.length} slowest of ${merged.length} merged pull requests, by lead time`, testid: 'slowest-table',
           columns: [{ label: 'Pull request' }, { label: 'Author' }, { label: 'Merged' }, { label: 'Lead time', num: true }, { label: 'Phases' }],
           rows: top.map((p) => [prLink(p), p.author ? el('a', { href: href('/pulls', { author: p.author }) }, p.author) : fmt.DASH,
@@ -95,11 +95,11 @@
         const open = r.pulls.filter((p) => p.state === 'open' && byAuthor(p))
           .sort((a, b) => (a.created_at ?? Infinity) - (b.created_at ?? Infinity)).slice(0, TOP);
         if (!open.length) {
-          host.replaceChildren(emptyState(f.author ? `No open pull requests by ${f.author}.` : 'No open pull requests.', connectHint()));
+          fill(host, emptyState(f.author ? `No open pull requests by ${f.author}.` : 'No open pull requests.', connectHint()));
           return;
         }
         const now = Date.now();
-        host.replaceChildren(table({
+        fill(host, table({
           caption: `The ${open.length} oldest open pull requests`, testid: 'oldest-table',
           columns: [{ label: 'Pull request' }, { label: 'Author' }, { label: 'Opened' }, { label: 'Age', num: true }],
           rows: open.map((p) => [prLink(p), p.author ?? fmt.DASH, fmt.dateTime(p.created_at),
