@@ -265,5 +265,21 @@ func TestBrowserShowsAPIValues(t *testing.T) {
 		t.Error("the queue lists a kind and state with no jobs")
 	}
 	tb.screenshot("health-sample")
+	tb.open(d.URL + "/data-health?org=other")
+	if got := tb.shown()["health-sync"].Text; !strings.Contains(got, "No repositories synced yet") {
+		t.Errorf("data health for another organization shows %q", got)
+	}
 	tb.noProblems()
+
+	// With data, at phone size, nothing is wider than the screen: wide
+	// tables scroll inside their own region.
+	ph := newTab(t, browser, phone)
+	for _, p := range dashboardPages() {
+		ph.open(d.URL + p.Href() + "?" + sampleRange)
+		if overflow := eval[int](ph, `document.documentElement.scrollWidth - window.innerWidth`); overflow > 0 {
+			t.Errorf("%s with data: %d px wider than the phone screen", p.Href(), overflow)
+		}
+		ph.screenshot(p.ID + "-sample-phone")
+	}
+	ph.noProblems()
 }

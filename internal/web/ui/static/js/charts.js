@@ -190,8 +190,11 @@
 
   // timeline draws one lane per environment and one for incidents.
   //   lanes: [{name, items: [{kind, at: Date, title, id}]}], links: [[incidentId, deploymentId]]
-  function timeline({ lanes, from, to, summary, links }) {
-    const W = 1000, laneH = 36, labelW = 150, top = 10, axisH = 28;
+  // It is drawn at the width of its box (width), so text keeps its size on
+  // a phone.
+  function timeline({ lanes, from, to, summary, links, width }) {
+    const W = Math.max(300, Math.round(width || 1000)), laneH = 36, top = 10, axisH = 28;
+    const labelW = W < 600 ? 90 : 150;
     const H = top + lanes.length * laneH + axisH;
     const span = to - from || 1;
     const x = (d) => labelW + ((d - from) / span) * (W - labelW - 12);
@@ -201,7 +204,8 @@
       const y = top + i * laneH + laneH / 2;
       g.append(svg('line', { x1: labelW, x2: W - 8, y1: y, y2: y, class: 'lane' }));
       const label = svg('text', { x: labelW - 10, y: y + 4, 'text-anchor': 'end', class: 'lane-label' });
-      label.textContent = lane.name.length > 20 ? lane.name.slice(0, 19) + '…' : lane.name;
+      const room = Math.floor(labelW / 8);
+      label.textContent = lane.name.length > room ? lane.name.slice(0, room - 1) + '…' : lane.name;
       g.append(label);
       for (const it of lane.items) {
         if (!it.at || it.at < from || it.at > to) continue;
@@ -219,7 +223,7 @@
       if (a && b) g.prepend(svg('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: 'link' }));
     }
     const axisY = top + lanes.length * laneH + 6;
-    const ticks = 6;
+    const ticks = W < 600 ? 3 : 6;
     for (let i = 0; i <= ticks; i++) {
       const d = new Date(from.getTime() + (span * i) / ticks);
       const t = svg('text', { x: x(d), y: axisY + 14, 'text-anchor': i === 0 ? 'start' : i === ticks ? 'end' : 'middle', class: 'tick' });

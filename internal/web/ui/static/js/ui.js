@@ -45,6 +45,9 @@
     return el('span', { class: 'value', 'data-testid': testid, 'data-value': raw ?? '', ...attrs }, text);
   }
 
+  // Column options: num (right-aligned figures), time (kept on one line).
+  const cellClass = (c) => [c?.num && 'num', c?.time && 'nowrap'].filter(Boolean).join(' ') || null;
+
   // table builds a captioned table in a scrollable, focusable region (so a
   // keyboard can scroll it on a phone).
   function table({ caption, columns, rows, testid, captionHidden }) {
@@ -55,7 +58,7 @@
           el('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
         el('tbody', null, rows.map((r) => el('tr', null, r.map((cell, i) =>
           el(i === 0 && columns[0].rowHeader ? 'th' : 'td',
-            { class: columns[i]?.num ? 'num' : null, scope: i === 0 && columns[0].rowHeader ? 'row' : null }, cell)))))));
+            { class: cellClass(columns[i]), scope: i === 0 && columns[0].rowHeader ? 'row' : null }, cell)))))));
   }
 
   // fill replaces host's children (null children are left out).

@@ -80,10 +80,10 @@
             shown('count-deployed', c.deployed, fmt.number(c.deployed, 0)), ' deployed · ',
             shown('count-failed', c.failure, fmt.number(c.failure, 0)), ' failed · ',
             shown('count-caused', c.caused, fmt.number(c.caused, 0)), ' caused a failure · ',
-            shown('count-rollbacks', c.rollback, fmt.number(c.rollback, 0)), ' rollbacks · ',
-            shown('count-incidents', c.incidents, fmt.number(c.incidents, 0)), ' incidents'),
+            shown('count-rollbacks', c.rollback, fmt.number(c.rollback, 0)), c.rollback === 1 ? ' rollback · ' : ' rollbacks · ',
+            shown('count-incidents', c.incidents, fmt.number(c.incidents, 0)), c.incidents === 1 ? ' incident' : ' incidents'),
           S.charts.timeline({
-            lanes: ls, from: f.fromDate, to: f.toDate, summary,
+            lanes: ls, from: f.fromDate, to: f.toDate, summary, width: host.clientWidth,
             links: incs.filter((i) => i.deployment !== null).map((i) => [i.id, i.deployment]),
           }));
       }),
@@ -96,7 +96,7 @@
         const rows = [...deps].sort((a, b) => (b.finished_at ?? 0) - (a.finished_at ?? 0)).slice(0, MAX_ROWS);
         fill(host, table({
           caption: `Deployments, newest first (${rows.length} of ${deps.length})`, testid: 'deployments-table',
-          columns: ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label) => ({ label })),
+          columns: ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label, i) => ({ label, time: i === 0 })),
           rows: rows.map((d) => [
             fmt.dateTime(d.finished_at), d.repo ?? fmt.DASH, d.environment,
             d.url ? el('a', { href: d.url }, el('code', null, fmt.sha(d.sha))) : el('code', null, fmt.sha(d.sha)),
@@ -116,7 +116,7 @@
         }
         fill(host, table({
           caption: `Incidents (${incs.length})`, testid: 'incidents-table',
-          columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source', 'Deployment'].map((label, i) => ({ label, num: i === 2 })),
+          columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source', 'Deployment'].map((label, i) => ({ label, num: i === 2, time: i < 2 })),
           rows: incs.map((i) => [
             fmt.dateTime(i.opened_at), fmt.dateTime(i.resolved_at),
             fmt.duration(i.opened_at && i.resolved_at ? (i.resolved_at - i.opened_at) / 1000 : null),

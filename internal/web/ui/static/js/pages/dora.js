@@ -99,7 +99,7 @@
       d.failed === null ? fmt.DASH : d.failed ? 'yes' : 'no',
     ]);
   }
-  const DEPLOY_COLUMNS = ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label) => ({ label }));
+  const DEPLOY_COLUMNS = ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label, i) => ({ label, time: i === 0 }));
 
   const DRILLS = {
     deployments: {
@@ -127,7 +127,7 @@
           .sort((a, b) => (b.lead_time_seconds ?? -1) - (a.lead_time_seconds ?? -1));
         return {
           count: list.length, truncated: deps.truncated || prs.truncated,
-          columns: ['Pull request', 'Author', 'Merged', 'Lead time', 'Coding', 'Pickup', 'Review', 'Deploy'].map((label, i) => ({ label, num: i >= 3 })),
+          columns: ['Pull request', 'Author', 'Merged', 'Lead time', 'Coding', 'Pickup', 'Review', 'Deploy'].map((label, i) => ({ label, num: i >= 3, time: i === 2 })),
           rows: list.map((p) => [
             p.url ? el('a', { href: p.url }, `${p.repo}#${p.number}`) : `${p.repo}#${p.number}`,
             p.author ?? fmt.DASH, fmt.dateTime(p.merged_at), fmt.duration(p.lead_time_seconds),
@@ -142,7 +142,7 @@
         const r = await S.api.incidents(f.api);
         return {
           count: r.incidents.length, truncated: r.truncated,
-          columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source'].map((label, i) => ({ label, num: i === 2 })),
+          columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source'].map((label, i) => ({ label, num: i === 2, time: i < 2 })),
           rows: r.incidents.map((i) => [
             fmt.dateTime(i.opened_at), fmt.dateTime(i.resolved_at),
             fmt.duration(i.opened_at && i.resolved_at ? (i.resolved_at - i.opened_at) / 1000 : null),

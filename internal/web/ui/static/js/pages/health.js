@@ -9,8 +9,19 @@
   const connect = () => ['Set ', code('github.token'), ' and ', code('github.orgs'), ' or ', code('github.repos'),
     ', then restart ', code('sextant serve'), '.'];
 
-  S.ui.page(() => {
-    const data = S.api.dataHealth();
+  // The API reports on everything; the filter bar narrows the repository
+  // and organization tables here.
+  function narrow(h, f) {
+    const org = (name) => (name ?? '').split('/')[0];
+    return {
+      ...h,
+      repos: h.repos.filter((r) => (!f.repo || r.name === f.repo) && (!f.org || org(r.name) === f.org)),
+      orgs: h.orgs.filter((o) => !f.org || o.name === f.org),
+    };
+  }
+
+  S.ui.page((f) => {
+    const data = S.api.dataHealth().then((h) => narrow(h, f));
     data.catch(() => {});
     return [
       section('budget', 'the rate-limit budget', async (host) => {

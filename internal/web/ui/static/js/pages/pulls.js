@@ -84,7 +84,7 @@
         }
         fill(host, table({
           caption: `The ${top.length} slowest of ${merged.length} merged pull requests, by lead time`, testid: 'slowest-table',
-          columns: [{ label: 'Pull request' }, { label: 'Author' }, { label: 'Merged' }, { label: 'Lead time', num: true }, { label: 'Phases' }],
+          columns: [{ label: 'Pull request' }, { label: 'Author' }, { label: 'Merged', time: true }, { label: 'Lead time', num: true }, { label: 'Phases' }],
           rows: top.map((p) => [prLink(p), p.author ? el('a', { href: href('/pulls', { author: p.author }) }, p.author) : fmt.DASH,
             fmt.dateTime(p.merged_at), shown('lead-' + p.repo + '#' + p.number, p.lead_time_seconds, fmt.duration(p.lead_time_seconds)), phaseBar(p)]),
         }), r.truncated ? el('p', { class: 'note' }, 'Only the first pull requests were read: narrow the scope for a complete list.') : null);
@@ -101,7 +101,7 @@
         const now = Date.now();
         fill(host, table({
           caption: `The ${open.length} oldest open pull requests`, testid: 'oldest-table',
-          columns: [{ label: 'Pull request' }, { label: 'Author' }, { label: 'Opened' }, { label: 'Age', num: true }],
+          columns: [{ label: 'Pull request' }, { label: 'Author' }, { label: 'Opened', time: true }, { label: 'Age', num: true }],
           rows: open.map((p) => [prLink(p), p.author ?? fmt.DASH, fmt.dateTime(p.created_at),
             fmt.duration(p.created_at ? (now - p.created_at) / 1000 : null)]),
         }));
