@@ -125,6 +125,13 @@ func checkShown(t *testing.T, page string, shown map[string]shownValue, wants ma
 	}
 }
 
+// firstWords is the first word of each row of a table, in order.
+func firstWords(tb *tab, testid string) string {
+	tb.t.Helper()
+	return strings.Join(eval[[]string](tb, `[...document.querySelectorAll('[data-testid=`+testid+`] tbody tr')]
+		.map((r) => r.cells[0].innerText.split(' ')[0])`), " ")
+}
+
 func TestBrowserShowsAPIValues(t *testing.T) {
 	browser := newBrowser(t)
 	d := startDashboard(t, dashboardOptions{anonymousRead: true})
@@ -222,15 +229,13 @@ func TestBrowserShowsAPIValues(t *testing.T) {
 		"oldest-table":     {text: "acme/web#7"},
 		"chart-cycle":      {text: "Median cycle time per day, by phase"},
 	})
-	order := eval[[]string](tb, `[...document.querySelectorAll('[data-testid=slowest-table] tbody tr')].map((r) => r.cells[0].innerText.split(' ')[0])`)
-	if strings.Join(order, " ") != "acme/api#10 acme/api#11 acme/api#12" {
+	if order := firstWords(tb, "slowest-table"); order != "acme/api#10 acme/api#11 acme/api#12" {
 		t.Errorf("slowest merged order = %v", order)
 	}
 	tb.screenshot("pulls-sample")
 	// From the leaderboard: one contributor's pull requests.
 	tb.open(d.URL + "/pulls?" + sampleRange + "&author=alice")
-	rows := eval[[]string](tb, `[...document.querySelectorAll('[data-testid=slowest-table] tbody tr')].map((r) => r.cells[0].innerText.split(' ')[0])`)
-	if strings.Join(rows, " ") != "acme/api#10 acme/api#12" {
+	if rows := firstWords(tb, "slowest-table"); rows != "acme/api#10 acme/api#12" {
 		t.Errorf("alice's merged pull requests = %v, want #10 and #12", rows)
 	}
 

@@ -30,6 +30,8 @@ type page struct {
 	Title   string
 	Nav     string   // label in the navigation
 	Scripts []string // static files it needs besides js/api.js and js/ui.js, in order
+	// Interval adds the interval (daily, weekly, monthly) to the filter bar.
+	Interval bool
 }
 
 // Href is the page's URL path.
@@ -38,13 +40,13 @@ func (p page) Href() string { return strings.TrimSuffix(p.Path, "{$}") }
 // dashboardPages lists the pages in navigation order.
 func dashboardPages() []page {
 	charts := []string{"vendor/uplot/uPlot.iife.min.js", "js/charts.js"}
-	dora := append(charts[:len(charts):len(charts)], "js/metrics.js")
+	with := func(extra ...string) []string { return append(append([]string{}, charts...), extra...) }
 	return []page{
-		{Path: "/{$}", ID: "overview", Title: "Overview", Nav: "Overview", Scripts: dora},
-		{Path: "/dora", ID: "dora", Title: "DORA metrics", Nav: "DORA", Scripts: dora},
+		{Path: "/{$}", ID: "overview", Title: "Overview", Nav: "Overview", Scripts: with("js/metrics.js")},
+		{Path: "/dora", ID: "dora", Title: "DORA metrics", Nav: "DORA", Scripts: with("js/metrics.js", "js/lists.js"), Interval: true},
 		{Path: "/leaderboard", ID: "leaderboard", Title: "Leaderboard", Nav: "Leaderboard", Scripts: charts},
-		{Path: "/pulls", ID: "pulls", Title: "Pull requests", Nav: "Pull requests", Scripts: charts},
-		{Path: "/deployments", ID: "deployments", Title: "Deployments", Nav: "Deployments", Scripts: charts},
+		{Path: "/pulls", ID: "pulls", Title: "Pull requests", Nav: "Pull requests", Scripts: charts, Interval: true},
+		{Path: "/deployments", ID: "deployments", Title: "Deployments", Nav: "Deployments", Scripts: with("js/lists.js")},
 		{Path: "/data-health", ID: "health", Title: "Data health", Nav: "Data health"},
 	}
 }

@@ -247,6 +247,11 @@
     };
   }
 
+  // isProduction: the API's own "production" flag, else the default
+  // production environment names of issue 8 (the server may configure others).
+  const PRODUCTION = /^(production|prod|live)$/i;
+  const isProduction = (d) => d.production ?? PRODUCTION.test(d.environment);
+
   async function deployments(f, max = 5000) {
     const r = await list('/api/v1/deployments', params(f), 'deployments', max);
     return { deployments: r.items.map(obj).map(deployment), truncated: r.truncated };
@@ -350,6 +355,6 @@
 
   S.api = {
     APIError, calls, token, setToken, forgetToken, get,
-    dora, leaderboard, pulls, deployments, incidents, flow, repos, teams, dataHealth,
+    dora, leaderboard, pulls, deployments, isProduction, incidents, flow, repos, teams, dataHealth,
   };
 })(window.Sextant = window.Sextant || {});

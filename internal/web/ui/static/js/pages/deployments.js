@@ -5,7 +5,6 @@
 
   const { el, fill, plural, fmt, section, emptyState, code, shown, table } = S.ui;
   const MAX_ROWS = 200;
-  const PRODUCTION = /^(production|prod|live)$/i;
 
   function kindOf(d) {
     if (d.rollback) return 'rollback';
@@ -27,7 +26,8 @@
           (d.failed ? ', caused a failure' : '') + (d.changes.length ? `, shipped ${d.changes.length} pull requests` : ''),
       });
     }
-    const names = [...envs.keys()].sort((a, b) => (PRODUCTION.test(b) - PRODUCTION.test(a)) || a.localeCompare(b));
+    const prod = (env) => S.api.isProduction({ environment: env });
+    const names = [...envs.keys()].sort((a, b) => (prod(b) - prod(a)) || a.localeCompare(b));
     const out = names.map((n) => ({ name: n, items: envs.get(n) }));
     if (incs.length) {
       out.push({
@@ -96,14 +96,7 @@
         const rows = [...deps].sort((a, b) => (b.finished_at ?? 0) - (a.finished_at ?? 0)).slice(0, MAX_ROWS);
         fill(host, table({
           caption: `Deployments, newest first (${rows.length} of ${deps.length})`, testid: 'deployments-table',
-          columns: ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label, i) => ({ label, time: i === 0 })),
-          rows: rows.map((d) => [
-            fmt.dateTime(d.finished_at), d.repo ?? fmt.DASH, d.environment,
-            d.url ? el('a', { href: d.url }, el('code', null, fmt.sha(d.sha))) : el('code', null, fmt.sha(d.sha)),
-            d.status ?? fmt.DASH, d.source ?? fmt.DASH,
-            d.changes.length ? `${d.changes.length} pull requests` : fmt.DASH,
-            d.failed === null ? fmt.DASH : d.failed ? 'yes' : 'no',
-          ]),
+          columns: S.lists.DEPLOYMENT_COLUMNS, rows: rows.map(S.lists.deploymentRow),
         }), truncated ? el('p', { class: 'note' }, 'Only the first deployments were read: narrow the range for all of them.') : null);
       }),
       section('incident-list', 'the incidents', async (host) => {
@@ -116,13 +109,7 @@
         }
         fill(host, table({
           caption: `Incidents (${incs.length})`, testid: 'incidents-table',
-          columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source', 'Deployment'].map((label, i) => ({ label, num: i === 2, time: i < 2 })),
-          rows: incs.map((i) => [
-            fmt.dateTime(i.opened_at), fmt.dateTime(i.resolved_at),
-            fmt.duration(i.opened_at && i.resolved_at ? (i.resolved_at - i.opened_at) / 1000 : null),
-            i.repo ?? fmt.DASH, i.url ? el('a', { href: i.url }, i.title ?? `#${i.id}`) : (i.title ?? `#${i.id}`),
-            i.source ?? fmt.DASH, i.deployment === null ? 'none' : String(i.deployment),
-          ]),
+          columns: S.lists.INCIDENT_COLUMNS, rows: incs.map(S.lists.incidentRow),
         }));
       }),
     ];

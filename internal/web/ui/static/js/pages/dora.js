@@ -86,20 +86,9 @@
 
   // --- drill-down ----------------------------------------------------------------
 
-  const PRODUCTION = /^(production|prod|live)$/i;
-  // isProductionSuccess: what deployment frequency counts. The API's own
-  // "production" flag wins over the default environment names.
-  const isProductionSuccess = (d) => (d.production ?? PRODUCTION.test(d.environment)) && d.status === 'success';
-
-  function deploymentRows(list) {
-    return list.map((d) => [
-      fmt.dateTime(d.finished_at), d.repo ?? fmt.DASH, d.environment, el('code', null, fmt.sha(d.sha)),
-      d.status ?? fmt.DASH, d.source ?? fmt.DASH,
-      d.changes.length ? d.changes.map((n, i) => [i ? ', ' : '', d.repo ? el('a', { href: `https://github.com/${d.repo}/pull/${n}` }, '#' + n) : '#' + n]) : fmt.DASH,
-      d.failed === null ? fmt.DASH : d.failed ? 'yes' : 'no',
-    ]);
-  }
-  const DEPLOY_COLUMNS = ['Finished', 'Repository', 'Environment', 'Commit', 'Status', 'Source', 'Shipped', 'Caused a failure'].map((label, i) => ({ label, time: i === 0 }));
+  // What deployment frequency counts.
+  const isProductionSuccess = (d) => S.api.isProduction(d) && d.status === 'success';
+  const deploymentList = (list) => ({ columns: S.lists.DEPLOYMENT_COLUMNS, rows: list.map(S.lists.deploymentRow) });
 
   const DRILLS = {
     deployments: {
@@ -107,7 +96,7 @@
       async load(f) {
         const r = await S.api.deployments(f.api);
         const list = r.deployments.filter(isProductionSuccess);
-        return { count: list.length, truncated: r.truncated, columns: DEPLOY_COLUMNS, rows: deploymentRows(list) };
+        return { count: list.length, truncated: r.truncated, ...deploymentList(list) };
       },
     },
     failures: {
@@ -115,7 +104,7 @@
       async load(f) {
         const r = await S.api.deployments(f.api);
         const list = r.deployments.filter((d) => isProductionSuccess(d) && d.failed === true);
-        return { count: list.length, truncated: r.truncated, columns: DEPLOY_COLUMNS, rows: deploymentRows(list) };
+        return { count: list.length, truncated: r.truncated, ...deploymentList(list) };
       },
     },
     changes: {
@@ -142,12 +131,7 @@
         const r = await S.api.incidents(f.api);
         return {
           count: r.incidents.length, truncated: r.truncated,
-          columns: ['Opened', 'Resolved', 'Time to restore', 'Repository', 'Incident', 'Source'].map((label, i) => ({ label, num: i === 2, time: i < 2 })),
-          rows: r.incidents.map((i) => [
-            fmt.dateTime(i.opened_at), fmt.dateTime(i.resolved_at),
-            fmt.duration(i.opened_at && i.resolved_at ? (i.resolved_at - i.opened_at) / 1000 : null),
-            i.repo ?? fmt.DASH, i.url ? el('a', { href: i.url }, i.title ?? `#${i.id}`) : (i.title ?? `#${i.id}`), i.source ?? fmt.DASH,
-          ]),
+          columns: S.lists.INCIDENT_COLUMNS, rows: r.incidents.map(S.lists.incidentRow),
         };
       },
     },
