@@ -36,7 +36,7 @@ import (
 const (
 	chromiumRequiredEnv = "SEXTANT_TEST_CHROMIUM_REQUIRED"
 	artifactsEnv        = "SEXTANT_TEST_ARTIFACTS"
-	pageTimeout         = 20 * time.Second
+	pageTimeout         = 45 * time.Second // generous: CI shares two cores
 )
 
 // Viewports the pages are checked at.

@@ -77,7 +77,8 @@ func sampleAPI(t *testing.T, d *dashboard) {
 		{"repo": "acme/web", "number": 7, "author": "carol", "state": "open", "created_at": "2024-04-20T09:00:00Z", "merged_at": null, "coding_seconds": 600, "pickup_seconds": null, "review_seconds": null, "deploy_seconds": null, "lead_time_seconds": null, "deployment": null}]}`)
 	d.answer("/api/v1/pulls", func(url.Values) any { return pulls })
 	incidents := decode(t, `{"incidents": [
-		{"id": 31, "repo": "acme/api", "title": "API 500s after deploy", "source": "github", "opened_at": "2024-05-08T11:00:00Z", "resolved_at": "2024-05-08T12:30:00Z", "deployment": 2}]}`)
+		{"id": 31, "repo": "acme/api", "title": "API 500s after deploy", "source": "github", "opened_at": "2024-05-08T11:00:00Z", "resolved_at": "2024-05-08T12:30:00Z", "deployment": 2,
+		 "url": "javascript:alert(1)"}]}`)
 	d.answer("/api/v1/incidents", func(url.Values) any { return incidents })
 	flow := decode(t, `{
 		"coding_seconds": 3600, "pickup_seconds": 5400, "review_seconds": 3600, "deploy_seconds": 79200, "opened": 4, "merged": 3,
@@ -249,6 +250,9 @@ func TestBrowserShowsAPIValues(t *testing.T) {
 		"count-incidents": {value: "1"},
 		"incidents-table": {text: "API 500s after deploy"},
 	})
+	if n := eval[int](tb, `[...document.querySelectorAll('a')].filter((a) => !/^(https?:|\/|\?|#)/.test(a.getAttribute('href'))).length`); n != 0 {
+		t.Errorf("%d links that are not http(s) or this site's (an incident's javascript: URL must not become a link)", n)
+	}
 	lanes := eval[[]string](tb, `[...document.querySelectorAll('.timeline .lane-label')].map((e) => e.textContent)`)
 	if strings.Join(lanes, ",") != "prod,production,staging,incidents" {
 		t.Errorf("timeline lanes = %v, want production environments first, then the others, then incidents", lanes)

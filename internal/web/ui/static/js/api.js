@@ -109,6 +109,8 @@
   const arr = (v) => (Array.isArray(v) ? v : []);
   const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
   const bool = (v) => (typeof v === 'boolean' ? v : null);
+  // link is a web address the pages may put in an href: http(s) only.
+  const link = (v) => (typeof v === 'string' && /^https?:\/\//i.test(v) ? v : null);
   function time(v) {
     if (typeof v !== 'string' && typeof v !== 'number') return null;
     const d = new Date(v);
@@ -224,7 +226,7 @@
       lead_time_seconds: num(p.lead_time_seconds),
       deployment: pick(p, ['deployment', 'deployment_id']),
       // GitHub's web address when the API gives none.
-      url: str(p.html_url) ?? (repo && number !== null ? `https://github.com/${repo}/pull/${number}` : null),
+      url: link(p.html_url) ?? (repo && number !== null ? `https://github.com/${repo}/pull/${number}` : null),
     };
   }
 
@@ -243,7 +245,7 @@
       status: str(d.status)?.toLowerCase() ?? null, finished_at: time(d.finished_at), source: str(d.source),
       changes: arr(d.changes).map(num).filter((n) => n !== null),
       failed: bool(d.failed), rollback: bool(pick(d, ['rollback', 'rolled_back'])),
-      production: bool(d.production), url: str(pick(d, ['html_url', 'url'])),
+      production: bool(d.production), url: link(pick(d, ['html_url', 'url'])),
     };
   }
 
@@ -261,7 +263,7 @@
     return {
       id: pick(i, ['id']), repo: str(i.repo), title: str(i.title), source: str(i.source),
       opened_at: time(pick(i, ['opened_at', 'created_at'])), resolved_at: time(pick(i, ['resolved_at', 'closed_at'])),
-      deployment: pick(i, ['deployment', 'deployment_id']), url: str(pick(i, ['html_url', 'url'])),
+      deployment: pick(i, ['deployment', 'deployment_id']), url: link(pick(i, ['html_url', 'url'])),
     };
   }
 
