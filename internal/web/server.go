@@ -46,6 +46,7 @@ func New(d Deps) *Server {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
 	s.routeEvents()
+	s.routePages()
 	return s
 }
 
