@@ -13,6 +13,8 @@ import (
 // UpsertRepository stores a repository seen on GitHub and returns its
 // Sextant id. A repository first known by name only (from CI events) is
 // adopted: its row gets the GitHub id. A renamed repository keeps its id.
+// An older copy (by updated_at, then version) never overwrites a newer one;
+// pushed_at only moves forward, whichever copy carries it.
 func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64, error) {
 	if r.GitHubID == 0 || r.FullName == "" {
 		return 0, fmt.Errorf("upsert repository %q: github id and full name are required", r.FullName)
@@ -20,6 +22,7 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 	if r.Owner == "" || r.Name == "" {
 		r.Owner, r.Name, _ = strings.Cut(r.FullName, "/")
 	}
+	version := RepositoryVersion(r)
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM repositories WHERE github_id = $1`, r.GitHubID).Scan(&id)
 	switch {
@@ -28,11 +31,11 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 		err = q.QueryRowContext(ctx, `SELECT id FROM repositories WHERE full_name = $1 AND github_id IS NULL`, r.FullName).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = q.QueryRowContext(ctx, `
-				INSERT INTO repositories (github_id, owner, name, full_name, private, archived, default_branch, created_at, updated_at, pushed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				INSERT INTO repositories (github_id, owner, name, full_name, private, archived, default_branch, created_at, updated_at, pushed_at, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				RETURNING id`,
 				r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, nullString(r.DefaultBranch),
-				Millis(r.CreatedAt), Millis(r.UpdatedAt), Millis(r.PushedAt)).Scan(&id)
+				Millis(r.CreatedAt), Millis(r.UpdatedAt), Millis(r.PushedAt), version).Scan(&id)
 			if err != nil {
 				return 0, fmt.Errorf("insert repository %s: %w", r.FullName, err)
 			}
@@ -44,19 +47,32 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 	case err != nil:
 		return 0, fmt.Errorf("find repository %s: %w", r.FullName, err)
 	}
-	// Older payloads never overwrite newer state: only update when the
-	// incoming updated_at is not older than the stored one.
 	_, err = q.ExecContext(ctx, `
 		UPDATE repositories SET github_id = $1, owner = $2, name = $3, full_name = $4, private = $5,
 			archived = $6, default_branch = COALESCE($7, default_branch), created_at = COALESCE($8, created_at),
-			updated_at = $9, pushed_at = COALESCE($10, pushed_at)
-		WHERE id = $11 AND (updated_at IS NULL OR $9 IS NULL OR updated_at <= $9)`,
+			updated_at = $9, version = $10
+		WHERE id = $11 AND (github_id IS NULL OR COALESCE($9, -1) > COALESCE(updated_at, -1) OR
+			(COALESCE($9, -1) = COALESCE(updated_at, -1) AND (version IS NULL OR $10 > version)))`,
 		r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, nullString(r.DefaultBranch),
-		Millis(r.CreatedAt), Millis(r.UpdatedAt), Millis(r.PushedAt), id)
+		Millis(r.CreatedAt), Millis(r.UpdatedAt), version, id)
 	if err != nil {
 		return 0, fmt.Errorf("update repository %s: %w", r.FullName, err)
 	}
+	if !r.PushedAt.IsZero() {
+		_, err = q.ExecContext(ctx, `UPDATE repositories SET pushed_at = $1 WHERE id = $2 AND (pushed_at IS NULL OR pushed_at < $1)`,
+			r.PushedAt.UnixMilli(), id)
+		if err != nil {
+			return 0, fmt.Errorf("update repository %s: %w", r.FullName, err)
+		}
+	}
 	return id, nil
+}
+
+// RepositoryVersion is the version UpsertRepository gives r: pushed_at,
+// which every push moves, is left out, so copies that differ only there
+// compare equal.
+func RepositoryVersion(r core.Repository) int64 {
+	return versionOf(0, r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, r.DefaultBranch, r.CreatedAt)
 }
 
 // EnsureRepositoryByName returns the id of the repository named fullName
