@@ -26,6 +26,9 @@ func UpsertIssue(ctx context.Context, q Querier, is core.Issue) (bool, error) {
 	if is.CreatedAt.IsZero() || is.UpdatedAt.IsZero() {
 		return false, fmt.Errorf("upsert issue %d: created and updated times are required", is.ID)
 	}
+	if err := claimNumber(ctx, q, "issues", is.ID, is.RepoID, is.UpdatedAt, &is.Number); err != nil {
+		return false, err
+	}
 	var id int64
 	err := q.QueryRowContext(ctx, `
 		INSERT INTO issues (id, repo_id, number, node_id, author_id, title, body, state, state_reason, comments,

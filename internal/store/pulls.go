@@ -25,6 +25,9 @@ func UpsertPullRequest(ctx context.Context, q Querier, pr core.PullRequest) (boo
 	if pr.CreatedAt.IsZero() || pr.UpdatedAt.IsZero() {
 		return false, fmt.Errorf("upsert pull request %d: created and updated times are required", pr.ID)
 	}
+	if err := claimNumber(ctx, q, "pull_requests", pr.ID, pr.RepoID, pr.UpdatedAt, &pr.Number); err != nil {
+		return false, err
+	}
 	count := func(n int) sql.NullInt64 { return sql.NullInt64{Int64: int64(n), Valid: !pr.Abridged} }
 	var id int64
 	err := q.QueryRowContext(ctx, `
@@ -70,6 +73,33 @@ func UpsertPullRequest(ctx context.Context, q Querier, pr core.PullRequest) (boo
 		return false, err
 	}
 	return applied, nil
+}
+
+// claimNumber settles two GitHub ids claiming one number of a repository
+// in table (pull_requests or issues), which GitHub never does but
+// inconsistent sources can: the copy updated last keeps the number, the
+// other is stored with number -id, so neither is lost.
+func claimNumber(ctx context.Context, q Querier, table string, id, repoID int64, updated time.Time, number *int) error {
+	var (
+		otherID      int64
+		otherUpdated int64
+	)
+	err := q.QueryRowContext(ctx, `SELECT id, updated_at FROM `+table+` WHERE repo_id = $1 AND number = $2 AND id <> $3`,
+		repoID, *number, id).Scan(&otherID, &otherUpdated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("check number %d of repository %d: %w", *number, repoID, err)
+	}
+	if otherUpdated > updated.UnixMilli() || otherUpdated == updated.UnixMilli() && otherID > id {
+		*number = int(-id)
+		return nil
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE `+table+` SET number = -id WHERE id = $1`, otherID); err != nil {
+		return fmt.Errorf("give up number %d of repository %d: %w", *number, repoID, err)
+	}
+	return nil
 }
 
 // PullRequestVersion is the version UpsertPullRequest gives pr: merged

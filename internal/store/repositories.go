@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/sextant-dev/sextant/internal/core"
@@ -23,6 +24,9 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 		r.Owner, r.Name, _ = strings.Cut(r.FullName, "/")
 	}
 	version := RepositoryVersion(r)
+	if err := claimFullName(ctx, q, &r); err != nil {
+		return 0, err
+	}
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM repositories WHERE github_id = $1`, r.GitHubID).Scan(&id)
 	switch {
@@ -51,8 +55,8 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 		UPDATE repositories SET github_id = $1, owner = $2, name = $3, full_name = $4, private = $5,
 			archived = $6, default_branch = COALESCE($7, default_branch), created_at = COALESCE($8, created_at),
 			updated_at = $9, version = $10
-		WHERE id = $11 AND (github_id IS NULL OR COALESCE($9, -1) > COALESCE(updated_at, -1) OR
-			(COALESCE($9, -1) = COALESCE(updated_at, -1) AND (version IS NULL OR $10 > version)))`,
+		WHERE id = $11 AND (github_id IS NULL OR COALESCE(CAST($9 AS BIGINT), -1) > COALESCE(updated_at, -1) OR
+			(COALESCE(CAST($9 AS BIGINT), -1) = COALESCE(updated_at, -1) AND (version IS NULL OR $10 > version)))`,
 		r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, nullString(r.DefaultBranch),
 		Millis(r.CreatedAt), Millis(r.UpdatedAt), version, id)
 	if err != nil {
@@ -66,6 +70,37 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 		}
 	}
 	return id, nil
+}
+
+// claimFullName settles two GitHub repositories claiming one name (a
+// repository deleted and another created under its name, or a rename
+// whose news arrives late): the one updated last holds it, and the other
+// keeps the name suffixed with "@" and its GitHub id, which no real
+// repository name contains.
+func claimFullName(ctx context.Context, q Querier, r *core.Repository) error {
+	var (
+		holderID, holderGitHubID int64
+		holderUpdated            sql.NullInt64
+	)
+	err := q.QueryRowContext(ctx, `SELECT id, github_id, updated_at FROM repositories
+		WHERE full_name = $1 AND github_id IS NOT NULL AND github_id <> $2`, r.FullName, r.GitHubID).
+		Scan(&holderID, &holderGitHubID, &holderUpdated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find repository %s: %w", r.FullName, err)
+	}
+	mine := Millis(r.UpdatedAt).Int64
+	if holderUpdated.Int64 > mine || holderUpdated.Int64 == mine && holderGitHubID > r.GitHubID {
+		r.FullName = r.FullName + "@" + strconv.FormatInt(r.GitHubID, 10)
+		return nil
+	}
+	_, err = q.ExecContext(ctx, `UPDATE repositories SET full_name = full_name || '@' || CAST(github_id AS TEXT) WHERE id = $1`, holderID)
+	if err != nil {
+		return fmt.Errorf("give up name %s: %w", r.FullName, err)
+	}
+	return nil
 }
 
 // RepositoryVersion is the version UpsertRepository gives r: pushed_at,

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/sextant-dev/sextant/internal/core"
 )
 
 // WebhookDelivery is a raw GitHub webhook delivery as stored: the body is
@@ -225,9 +227,17 @@ func DeliveryByID(ctx context.Context, q Querier, deliveryID string) (WebhookDel
 		return WebhookDelivery{}, err
 	}
 	if len(ds) == 0 {
-		return WebhookDelivery{}, fmt.Errorf("delivery %s: %w", deliveryID, errNoDelivery)
+		return WebhookDelivery{}, core.Errorf(core.CodeNotFound, "delivery %s is not stored", deliveryID)
 	}
 	return ds[0], nil
 }
 
-var errNoDelivery = errors.New("not stored")
+// CountPendingDeliveries counts the deliveries not projected yet (a
+// partial index keeps it cheap).
+func CountPendingDeliveries(ctx context.Context, q Querier) (int64, error) {
+	var n int64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries WHERE projected_at IS NULL`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count pending deliveries: %w", err)
+	}
+	return n, nil
+}
