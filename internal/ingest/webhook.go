@@ -10,7 +10,9 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tidwall/gjson"
@@ -87,8 +89,9 @@ type Webhooks struct {
 	stopped chan struct{}
 	kick    chan struct{}
 
-	projectMu sync.Mutex // one projection pass at a time in this process
-	cache     *projectionCache
+	projectMu  sync.Mutex // one projection pass at a time in this process
+	cache      *projectionCache
+	lastCommit atomic.Int64 // when intake last committed (Unix ns)
 }
 
 type submit struct {
@@ -138,6 +141,10 @@ type Delivery struct {
 	InstallationID int64  // read from the body when zero
 	Body           []byte // the JSON payload
 	ReceivedAt     time.Time
+	// Payload optionally holds Body already decoded into go-github's event
+	// type for Event (*github.PullRequestEvent, …), as a generator has it;
+	// Load then skips decoding. It must say what Body says.
+	Payload any
 }
 
 // CheckWebhookBody reports whether body is a JSON object, the only payload
@@ -351,12 +358,13 @@ func (w *Webhooks) commit(batch []*submit) {
 	for i, s := range batch {
 		ds[i] = s.d
 	}
-	var inserted []bool
+	var ids []int64
 	err := w.db.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		inserted, err = store.InsertDeliveries(ctx, tx, ds)
+		ids, err = store.InsertDeliveries(ctx, w.db.Prepared(tx), ds)
 		return err
 	})
+	w.lastCommit.Store(time.Now().UnixNano())
 	if err != nil && len(batch) > 1 {
 		// One bad delivery must not fail the others: store each alone.
 		w.log.Warn("webhook batch failed; storing one by one", "deliveries", len(batch), "err", err)
@@ -371,8 +379,8 @@ func (w *Webhooks) commit(batch []*submit) {
 			s.done <- submitResult{err: &core.Error{Code: core.CodeUnavailable, Message: "could not store the delivery; GitHub can redeliver it", Err: err}}
 			continue
 		}
-		kicked = kicked || inserted[i]
-		s.done <- submitResult{inserted: inserted[i]}
+		kicked = kicked || ids[i] != 0
+		s.done <- submitResult{inserted: ids[i] != 0}
 	}
 	if kicked {
 		w.Kick()
@@ -387,10 +395,32 @@ func (w *Webhooks) Kick() {
 	}
 }
 
-// Store stores deliveries in one transaction (the bulk path: a demo load
-// or an import) and reports for each whether it was new. Projection is
-// separate: ProjectPending, or the running projector.
+// Store stores deliveries in one transaction and reports for each
+// whether it was new; projection is left to ProjectPending or the running
+// projector.
 func (w *Webhooks) Store(ctx context.Context, ds []Delivery) ([]bool, error) {
+	sds, err := prepareAll(ds)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = store.InsertDeliveries(ctx, w.db.Prepared(tx), sds)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	inserted := make([]bool, len(ids))
+	for i, d := range sds {
+		inserted[i] = ids[i] != 0
+		w.countDelivery(d.Event, d.Action, inserted[i])
+	}
+	return inserted, nil
+}
+
+func prepareAll(ds []Delivery) ([]store.WebhookDelivery, error) {
 	sds := make([]store.WebhookDelivery, len(ds))
 	errs := make([]error, len(ds))
 	parallel(len(ds), runtime.GOMAXPROCS(0), func(i int) {
@@ -401,19 +431,96 @@ func (w *Webhooks) Store(ctx context.Context, ds []Delivery) ([]bool, error) {
 			return nil, fmt.Errorf("delivery %d (%s): %w", i+1, ds[i].GUID, err)
 		}
 	}
-	var inserted []bool
-	err := w.db.Tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		inserted, err = store.InsertDeliveries(ctx, tx, sds)
-		return err
-	})
+	return sds, nil
+}
+
+// LoadStats is what Load did.
+type LoadStats struct {
+	Stored     int // new deliveries stored
+	Duplicates int // delivery ids already stored, left as they were
+	Failed     int // stored deliveries whose projection failed (projection_error set)
+}
+
+// Load stores deliveries and projects them in the same transaction: the
+// bulk path (sextant demo, imports), with the storing and projection code
+// of HTTP intake. Compression, decoding and mapping run on every core
+// first; the transaction then only writes. A delivery that carries its
+// decoded go-github event (Payload) is not decoded again. Deliveries
+// already stored are skipped. Batches of a few thousand deliveries suit it;
+// a Loader overlaps the batches.
+func (w *Webhooks) Load(ctx context.Context, ds []Delivery) (LoadStats, error) {
+	b, err := prepareLoad(ds)
+	if err != nil {
+		return LoadStats{}, err
+	}
+	return w.commitLoad(ctx, b)
+}
+
+// loadBatch is a batch of Load, compressed and planned.
+type loadBatch struct {
+	sds   []store.WebhookDelivery
+	plans []plan
+}
+
+func prepareLoad(ds []Delivery) (*loadBatch, error) {
+	sds, err := prepareAll(ds)
 	if err != nil {
 		return nil, err
 	}
-	for i, d := range sds {
-		w.countDelivery(d.Event, d.Action, inserted[i])
+	plans := make([]plan, len(ds))
+	parallel(len(ds), runtime.GOMAXPROCS(0), func(i int) {
+		plans[i] = planDelivery(sds[i], ds[i].Body, ds[i].Payload)
+	})
+	return &loadBatch{sds: sds, plans: plans}, nil
+}
+
+func (w *Webhooks) commitLoad(ctx context.Context, b *loadBatch) (LoadStats, error) {
+	w.projectMu.Lock()
+	defer w.projectMu.Unlock()
+	var (
+		st      LoadStats
+		failed  []plan
+		learned map[string]cached
+	)
+	now := time.Now()
+	for i := range b.sds {
+		// Stored as projected: the projection commits with it, and a
+		// failure is written over it below.
+		b.sds[i].ProjectedAt = now
 	}
-	return inserted, nil
+	apply := func(savepoints bool) error {
+		return w.db.Tx(ctx, func(tx *sql.Tx) error {
+			ids, err := store.InsertDeliveries(ctx, w.db.Prepared(tx), b.sds)
+			if err != nil {
+				return err
+			}
+			var fresh []plan
+			for i, id := range ids {
+				b.plans[i].d.ID = id
+				if id != 0 {
+					fresh = append(fresh, b.plans[i])
+				}
+			}
+			st.Stored, st.Duplicates = len(fresh), len(b.sds)-len(fresh)
+			failed, learned, err = w.applyInTx(ctx, tx, fresh, now, savepoints, false)
+			return err
+		})
+	}
+	anyBad := slices.ContainsFunc(b.plans, func(p plan) bool { return p.err != nil })
+	err := apply(anyBad)
+	if errors.Is(err, errRetrySafely) {
+		err = apply(true)
+	}
+	if err != nil {
+		return LoadStats{}, fmt.Errorf("load deliveries: %w", err)
+	}
+	w.cache.commit(learned)
+	st.Failed = len(failed)
+	for i, d := range b.sds {
+		w.countDelivery(d.Event, d.Action, b.plans[i].d.ID != 0)
+	}
+	w.reportFailures(failed)
+	return st, nil
 }
 
 // parallel runs f(0..n-1) on up to workers goroutines.
@@ -454,7 +561,7 @@ func (w *Webhooks) RunProjector(ctx context.Context) {
 	t := time.NewTicker(w.opts.Poll)
 	defer t.Stop()
 	for {
-		if _, err := w.ProjectPending(ctx); err != nil && ctx.Err() == nil {
+		if _, err := w.projectPending(ctx, true); err != nil && ctx.Err() == nil {
 			w.log.Error("project webhook deliveries", "err", err)
 		}
 		select {
@@ -471,11 +578,42 @@ func (w *Webhooks) RunProjector(ctx context.Context) {
 // delivery whose projection fails is marked with its error and counted;
 // an error of the database stops the pass and leaves the rest pending.
 func (w *Webhooks) ProjectPending(ctx context.Context) (ProjectStats, error) {
+	return w.projectPending(ctx, false)
+}
+
+// projectPending is ProjectPending; with yield, it gives way to intake:
+// on SQLite both need the one write connection, and an acknowledgment
+// waits for its commit, while projection can catch up after a burst.
+func (w *Webhooks) projectPending(ctx context.Context, yield bool) (ProjectStats, error) {
 	w.projectMu.Lock()
 	defer w.projectMu.Unlock()
 	return w.pass(ctx, func(ctx context.Context, after int64) ([]store.WebhookDelivery, error) {
+		if yield {
+			w.yieldToIntake(ctx)
+		}
 		return store.PendingDeliveries(ctx, w.db.R, after, w.opts.ProjectBatch)
 	}, false, nil)
+}
+
+// yieldIdle is how long intake must have been quiet before a projection
+// batch goes ahead without pausing.
+const yieldIdle = 20 * time.Millisecond
+
+// yieldToIntake pauses while intake is busy: deliveries wait to be
+// committed, or a commit just happened. It pauses at most 200 ms, so
+// projection still advances under a steady stream.
+func (w *Webhooks) yieldToIntake(ctx context.Context) {
+	for range 20 {
+		busy := len(w.queue) > 0 || time.Since(time.Unix(0, w.lastCommit.Load())) < yieldIdle
+		if !busy {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // pass reads batches with next, plans them on the workers one batch ahead
@@ -503,7 +641,7 @@ func (w *Webhooks) pass(ctx context.Context, next func(context.Context, int64) (
 			}
 			after = ds[len(ds)-1].ID
 			plans := make([]plan, len(ds))
-			parallel(len(ds), w.opts.Workers, func(i int) { plans[i] = planDelivery(ds[i]) })
+			parallel(len(ds), w.opts.Workers, func(i int) { plans[i] = planDelivery(ds[i], nil, nil) })
 			select {
 			case ch <- batch{plans: plans}:
 			case <-ctx.Done():
@@ -524,16 +662,20 @@ func (w *Webhooks) pass(ctx context.Context, next func(context.Context, int64) (
 		}
 		st.Projected += done
 		st.Failed += len(failed)
-		for _, p := range failed {
-			w.count.ProjectionError(p.d.Event)
-			w.log.Warn("webhook projection failed", "delivery", p.d.DeliveryID, "event", p.d.Event,
-				"action", p.d.Action, "err", p.err)
-		}
+		w.reportFailures(failed)
 		if progress != nil {
 			progress(len(b.plans))
 		}
 	}
 	return st, ctx.Err()
+}
+
+func (w *Webhooks) reportFailures(failed []plan) {
+	for _, p := range failed {
+		w.count.ProjectionError(p.d.Event)
+		w.log.Warn("webhook projection failed", "delivery", p.d.DeliveryID, "event", p.d.Event,
+			"action", p.d.Action, "err", p.err)
+	}
 }
 
 // ReplayOptions select what Replay re-projects.

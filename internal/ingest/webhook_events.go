@@ -45,17 +45,24 @@ func KnownWebhook(event, action string) bool {
 var spacedTime = regexp.MustCompile(`"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})"`)
 
 // planDelivery decodes a stored delivery and maps it to operations.
-func planDelivery(d store.WebhookDelivery) plan {
+// A caller that holds the JSON (body) or even the decoded go-github event
+// (payload) passes them, and skips decompressing or decoding again.
+func planDelivery(d store.WebhookDelivery, body []byte, payload any) plan {
 	p := plan{d: d}
-	body, err := decodeBody(d.Body, d.BodyEncoding)
-	if err != nil {
-		p.err = err
-		return p
+	if body == nil {
+		var err error
+		if body, err = decodeBody(d.Body, d.BodyEncoding); err != nil {
+			p.err = err
+			return p
+		}
 	}
 	if !KnownWebhook(d.Event, d.Action) {
 		return p // stored raw; nothing to project
 	}
-	ev, err := gh.ParseWebHook(d.Event, body)
+	ev, err := payload, error(nil)
+	if ev == nil {
+		ev, err = gh.ParseWebHook(d.Event, body)
+	}
 	if err != nil && spacedTime.Match(body) {
 		// Older payloads wrote some times as "2018-04-25 20:42:10" (UTC),
 		// which go-github's Timestamp does not read.
@@ -254,8 +261,8 @@ func (b *builder) event(ev any, body []byte) error {
 	return nil
 }
 
-// pullRequest stores a pull request with its author and merger, then links
-// the pushes to its head branch; it returns the pull request's id.
+// pullRequest stores a pull request with its author and merger; it returns
+// the pull request's id.
 func (b *builder) pullRequest(repo *repoRef, pr *gh.PullRequest) int64 {
 	b.actor(pr.GetUser())
 	b.actor(pr.GetMergedBy())
@@ -264,11 +271,7 @@ func (b *builder) pullRequest(repo *repoRef, pr *gh.PullRequest) int64 {
 		if !ok {
 			return fmt.Errorf("pull request without id or number")
 		}
-		applied, err := store.UpsertPullRequest(a.ctx, a.q, p)
-		if err != nil || !applied {
-			return err
-		}
-		return store.LinkPushedCommits(a.ctx, a.q, p.ID)
+		return a.pullRequest(p)
 	})
 	return pr.GetID()
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -168,6 +169,22 @@ func (a *applier) org(o core.Organization) error {
 	return nil
 }
 
+// pullRequest stores a pull request. An abridged copy is skipped once a
+// full copy was written: it could only fill a missing row.
+func (a *applier) pullRequest(p core.PullRequest) error {
+	k := "p" + itoa(p.ID)
+	if _, ok := a.c.get(k, a); ok && p.Abridged {
+		return nil
+	}
+	if _, err := store.UpsertPullRequest(a.ctx, a.q, p); err != nil {
+		return err
+	}
+	if !p.Abridged {
+		a.staged[k] = cached{}
+	}
+	return nil
+}
+
 func (a *applier) repo(r core.Repository) (int64, error) {
 	k := "r" + itoa(r.GitHubID)
 	v := store.RepositoryVersion(r)
@@ -175,7 +192,16 @@ func (a *applier) repo(r core.Repository) (int64, error) {
 	if !r.PushedAt.IsZero() {
 		pushed = r.PushedAt.UnixMilli()
 	}
-	if c, ok := a.c.get(k, a); ok && c.version == v && pushed <= c.pushed {
+	c, ok := a.c.get(k, a)
+	if ok && c.version == v {
+		if pushed > c.pushed {
+			// Only pushed_at moved, as with every push.
+			if err := store.RepositoryPushed(a.ctx, a.q, c.id, r.PushedAt); err != nil {
+				return 0, err
+			}
+			c.pushed = pushed
+			a.staged[k] = c
+		}
 		return c.id, nil
 	}
 	id, err := store.UpsertRepository(a.ctx, a.q, r)
@@ -189,13 +215,24 @@ func (a *applier) repo(r core.Repository) (int64, error) {
 	return id, nil
 }
 
-// savepoint runs the operations of one delivery so that a failure undoes
-// them alone, not the batch.
-func (a *applier) run(ops []op) error {
+// run applies the operations of one delivery. With savepoints, a failure
+// undoes this delivery's operations alone and is returned as its own
+// error (*projectionFailure); without, any failure is returned as is and
+// the caller must roll the transaction back.
+func (a *applier) run(ops []op, savepoint bool) error {
+	clear(a.staged)
+	if !savepoint {
+		for _, f := range ops {
+			if err := f(a); err != nil {
+				return err
+			}
+		}
+		maps.Copy(a.tx, a.staged)
+		return nil
+	}
 	if _, err := a.q.ExecContext(a.ctx, "SAVEPOINT delivery"); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
-	clear(a.staged)
 	var err error
 	for _, f := range ops {
 		if err = f(a); err != nil {
@@ -211,9 +248,7 @@ func (a *applier) run(ops []op) error {
 	if _, rerr := a.q.ExecContext(a.ctx, "RELEASE SAVEPOINT delivery"); rerr != nil {
 		return fmt.Errorf("release savepoint: %w", rerr)
 	}
-	for k, v := range a.staged {
-		a.tx[k] = v
-	}
+	maps.Copy(a.tx, a.staged)
 	return &projectionFailure{err: err}
 }
 
@@ -228,63 +263,105 @@ func (p *projectionFailure) Error() string {
 	return p.err.Error()
 }
 
-// applyPlans projects plans in one transaction, marking each delivery
-// projected with its own error, if any. It returns how many deliveries
-// it projected (those another projector took meanwhile are skipped) and how
-// many of them failed.
+// errRetrySafely aborts an optimistic batch so it runs again with a
+// savepoint per delivery.
+var errRetrySafely = errors.New("a delivery failed: retry with savepoints")
+
+// applyPlans projects plans in one transaction and marks each delivery
+// projected, with its own error if it has one. It first runs without
+// savepoints (on SQLite a savepoint makes every changed page go through a
+// statement journal, which doubles the writes); if any delivery fails, it
+// rolls back and runs the batch again with a savepoint per delivery, so
+// that one bad delivery costs only itself. It returns how many
+// deliveries it projected (those another projector took meanwhile are
+// skipped) and the failed ones.
 func (w *Webhooks) applyPlans(ctx context.Context, plans []plan, now time.Time, replay bool) (done int, failed []plan, err error) {
-	ids := make([]int64, len(plans))
-	for i, p := range plans {
-		ids[i] = p.d.ID
+	anyBad := false
+	for _, p := range plans {
+		anyBad = anyBad || p.err != nil
 	}
-	a := &applier{ctx: ctx, c: w.cache, staged: map[string]cached{}, tx: map[string]cached{}}
+	done, failed, err = w.applyOnce(ctx, plans, now, replay, anyBad)
+	if errors.Is(err, errRetrySafely) {
+		done, failed, err = w.applyOnce(ctx, plans, now, replay, true)
+	}
+	return done, failed, err
+}
+
+func (w *Webhooks) applyOnce(ctx context.Context, plans []plan, now time.Time, replay, savepoints bool) (done int, failed []plan, err error) {
+	var learned map[string]cached
 	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
-		done, failed = 0, nil
-		clear(a.tx)
-		claimed := map[int64]bool{}
+		todo := plans
 		if !replay {
-			var err error
-			if claimed, err = w.db.ClaimDeliveries(ctx, tx, ids); err != nil {
+			ids := make([]int64, len(plans))
+			for i, p := range plans {
+				ids[i] = p.d.ID
+			}
+			claimed, err := w.db.ClaimDeliveries(ctx, tx, ids)
+			if err != nil {
 				return err
 			}
-		}
-		a.q = tx
-		for i := range plans {
-			p := &plans[i]
-			if !replay && !claimed[p.d.ID] {
-				continue
-			}
-			if w.opts.failAfter > 0 && done >= w.opts.failAfter {
-				return errInjected
-			}
-			perr := p.err
-			if perr == nil {
-				a.d = &p.d
-				var pf *projectionFailure
-				if err := a.run(p.ops); !errors.As(err, &pf) {
-					return err
-				} else {
-					perr = pf.err
+			todo = make([]plan, 0, len(plans))
+			for _, p := range plans {
+				if claimed[p.d.ID] {
+					todo = append(todo, p)
 				}
 			}
-			msg := ""
-			if perr != nil {
-				msg = perr.Error()
-				p.err = perr
-				failed = append(failed, *p)
-			}
-			if err := store.MarkProjected(ctx, tx, p.d.ID, now, msg); err != nil {
-				return err
-			}
-			done++
 		}
-		return nil
+		done = len(todo)
+		failed, learned, err = w.applyInTx(ctx, tx, todo, now, savepoints, true)
+		return err
 	})
 	if err != nil {
 		return 0, nil, fmt.Errorf("project deliveries: %w", err)
 	}
-	w.cache.commit(a.tx)
+	w.cache.commit(learned)
 	return done, failed, nil
+}
+
+// applyInTx applies plans in tx and marks failed deliveries with their
+// error, and, with markOK, the others projected. It returns the failed
+// plans and what the cache may learn once tx commits.
+func (w *Webhooks) applyInTx(ctx context.Context, tx *sql.Tx, plans []plan, now time.Time, savepoints, markOK bool) ([]plan, map[string]cached, error) {
+	a := &applier{ctx: ctx, q: w.db.Prepared(tx), c: w.cache, staged: map[string]cached{}, tx: map[string]cached{}}
+	var (
+		ok     []int64
+		failed []plan
+	)
+	for i := range plans {
+		p := &plans[i]
+		if w.opts.failAfter > 0 && i >= w.opts.failAfter {
+			return nil, nil, errInjected
+		}
+		perr := p.err
+		if perr == nil {
+			a.d = &p.d
+			err := a.run(p.ops, savepoints)
+			var pf *projectionFailure
+			switch {
+			case errors.As(err, &pf):
+				perr = pf.err
+			case err != nil && !savepoints && ctx.Err() == nil:
+				return nil, nil, errRetrySafely
+			case err != nil:
+				return nil, nil, err
+			}
+		}
+		if perr == nil {
+			ok = append(ok, p.d.ID)
+			continue
+		}
+		p.err = perr
+		failed = append(failed, *p)
+		if err := store.MarkProjected(ctx, a.q, p.d.ID, now, perr.Error()); err != nil {
+			return nil, nil, err
+		}
+	}
+	if markOK {
+		if err := store.MarkProjectedOK(ctx, a.q, ok, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	return failed, a.tx, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -63,9 +63,18 @@ func InsertPush(ctx context.Context, q Querier, p core.Push) (id int64, inserted
 	if err != nil {
 		return 0, false, fmt.Errorf("insert push to %s: %w", p.Ref, err)
 	}
-	for i, sha := range p.Commits {
-		if _, err := q.ExecContext(ctx, `INSERT INTO push_commits (push_id, position, sha) VALUES ($1, $2, $3)`,
-			id, i, strings.ToLower(sha)); err != nil {
+	for start := 0; start < len(p.Commits); start += 100 {
+		part := p.Commits[start:min(start+100, len(p.Commits))]
+		var sb strings.Builder
+		args := []any{id}
+		for i, sha := range part {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			args = append(args, start+i, strings.ToLower(sha))
+			fmt.Fprintf(&sb, "($1, $%d, $%d)", len(args)-1, len(args))
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO push_commits (push_id, position, sha) VALUES `+sb.String(), args...); err != nil {
 			return 0, false, fmt.Errorf("insert commits of push %d: %w", id, err)
 		}
 	}

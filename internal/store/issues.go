@@ -26,7 +26,7 @@ func UpsertIssue(ctx context.Context, q Querier, is core.Issue) (bool, error) {
 	if is.CreatedAt.IsZero() || is.UpdatedAt.IsZero() {
 		return false, fmt.Errorf("upsert issue %d: created and updated times are required", is.ID)
 	}
-	if err := claimNumber(ctx, q, "issues", is.ID, is.RepoID, is.UpdatedAt, &is.Number); err != nil {
+	if _, _, err := claimNumber(ctx, q, "issues", is.ID, is.RepoID, is.UpdatedAt, &is.Number); err != nil {
 		return false, err
 	}
 	var id int64

@@ -16,8 +16,9 @@ import (
 // version); an abridged copy (from a review payload) only fills a missing
 // row or replaces another abridged one, and any full copy replaces it.
 // Labels are replaced when pr.Labels is not nil and the copy was newer.
-// first_commit_at only moves earlier. It reports whether the copy was
-// applied.
+// first_commit_at only moves earlier. A new pull request, or one whose head
+// moved, gets the commits pushed to its head branch (LinkPushedCommits).
+// It reports whether the copy was applied.
 func UpsertPullRequest(ctx context.Context, q Querier, pr core.PullRequest) (bool, error) {
 	if pr.ID == 0 || pr.RepoID == 0 || pr.Number == 0 {
 		return false, fmt.Errorf("upsert pull request %d: id, repository and number are required", pr.ID)
@@ -25,12 +26,13 @@ func UpsertPullRequest(ctx context.Context, q Querier, pr core.PullRequest) (boo
 	if pr.CreatedAt.IsZero() || pr.UpdatedAt.IsZero() {
 		return false, fmt.Errorf("upsert pull request %d: created and updated times are required", pr.ID)
 	}
-	if err := claimNumber(ctx, q, "pull_requests", pr.ID, pr.RepoID, pr.UpdatedAt, &pr.Number); err != nil {
+	oldHead, exists, err := claimNumber(ctx, q, "pull_requests", pr.ID, pr.RepoID, pr.UpdatedAt, &pr.Number)
+	if err != nil {
 		return false, err
 	}
 	count := func(n int) sql.NullInt64 { return sql.NullInt64{Int64: int64(n), Valid: !pr.Abridged} }
 	var id int64
-	err := q.QueryRowContext(ctx, `
+	err = q.QueryRowContext(ctx, `
 		INSERT INTO pull_requests (id, repo_id, number, node_id, author_id, title, state, draft, merged, merge_commit_sha,
 			merged_by_id, head_ref, head_sha, base_ref, created_at, updated_at, closed_at, merged_at, first_commit_at,
 			additions, deletions, changed_files, commits, review_comments, version, abridged)
@@ -72,34 +74,60 @@ func UpsertPullRequest(ctx context.Context, q Querier, pr core.PullRequest) (boo
 	if err := earlierFirstCommit(ctx, q, pr.ID, pr.FirstCommitAt); err != nil {
 		return false, err
 	}
+	if applied && (!exists || oldHead != pr.HeadSHA) {
+		if err := LinkPushedCommits(ctx, q, pr.ID); err != nil {
+			return false, err
+		}
+	}
 	return applied, nil
 }
 
 // claimNumber settles two GitHub ids claiming one number of a repository
 // in table (pull_requests or issues), which GitHub never does but
 // inconsistent sources can: the copy updated last keeps the number, the
-// other is stored with number -id, so neither is lost.
-func claimNumber(ctx context.Context, q Querier, table string, id, repoID int64, updated time.Time, number *int) error {
-	var (
-		otherID      int64
-		otherUpdated int64
-	)
-	err := q.QueryRowContext(ctx, `SELECT id, updated_at FROM `+table+` WHERE repo_id = $1 AND number = $2 AND id <> $3`,
-		repoID, *number, id).Scan(&otherID, &otherUpdated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+// other is stored with number -id, so neither is lost. It returns the head
+// sha stored for id (pull_requests only) and whether id is stored at all.
+func claimNumber(ctx context.Context, q Querier, table string, id, repoID int64, updated time.Time, number *int) (headSHA string, exists bool, err error) {
+	head := "NULL"
+	if table == "pull_requests" {
+		head = "head_sha"
 	}
+	rows, err := q.QueryContext(ctx, `SELECT id, updated_at, `+head+` FROM `+table+`
+		WHERE id = $3 OR (repo_id = $1 AND number = $2)`, repoID, *number, id)
 	if err != nil {
-		return fmt.Errorf("check number %d of repository %d: %w", *number, repoID, err)
+		return "", false, fmt.Errorf("check number %d of repository %d: %w", *number, repoID, err)
+	}
+	var (
+		otherID, otherUpdated int64
+		found                 bool
+	)
+	for rows.Next() {
+		var (
+			rid, rupdated int64
+			rhead         sql.NullString
+		)
+		if err := rows.Scan(&rid, &rupdated, &rhead); err != nil {
+			rows.Close()
+			return "", false, fmt.Errorf("check number %d of repository %d: %w", *number, repoID, err)
+		}
+		if rid == id {
+			headSHA, exists = rhead.String, true
+		} else {
+			otherID, otherUpdated, found = rid, rupdated, true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || !found {
+		return headSHA, exists, err
 	}
 	if otherUpdated > updated.UnixMilli() || otherUpdated == updated.UnixMilli() && otherID > id {
 		*number = int(-id)
-		return nil
+		return headSHA, exists, nil
 	}
 	if _, err := q.ExecContext(ctx, `UPDATE `+table+` SET number = -id WHERE id = $1`, otherID); err != nil {
-		return fmt.Errorf("give up number %d of repository %d: %w", *number, repoID, err)
+		return "", false, fmt.Errorf("give up number %d of repository %d: %w", *number, repoID, err)
 	}
-	return nil
+	return headSHA, exists, nil
 }
 
 // PullRequestVersion is the version UpsertPullRequest gives pr: merged

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
 )
@@ -62,14 +63,21 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 	if err != nil {
 		return 0, fmt.Errorf("update repository %s: %w", r.FullName, err)
 	}
-	if !r.PushedAt.IsZero() {
-		_, err = q.ExecContext(ctx, `UPDATE repositories SET pushed_at = $1 WHERE id = $2 AND (pushed_at IS NULL OR pushed_at < $1)`,
-			r.PushedAt.UnixMilli(), id)
-		if err != nil {
-			return 0, fmt.Errorf("update repository %s: %w", r.FullName, err)
-		}
+	return id, RepositoryPushed(ctx, q, id, r.PushedAt)
+}
+
+// RepositoryPushed moves a repository's pushed_at forward to at (never
+// back).
+func RepositoryPushed(ctx context.Context, q Querier, id int64, at time.Time) error {
+	if at.IsZero() {
+		return nil
 	}
-	return id, nil
+	_, err := q.ExecContext(ctx, `UPDATE repositories SET pushed_at = $1 WHERE id = $2 AND (pushed_at IS NULL OR pushed_at < $1)`,
+		at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("update pushed time of repository %d: %w", id, err)
+	}
+	return nil
 }
 
 // claimFullName settles two GitHub repositories claiming one name (a

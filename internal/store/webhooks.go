@@ -30,26 +30,28 @@ type WebhookDelivery struct {
 }
 
 // InsertDeliveries stores deliveries in one statement each, in order, and
-// reports for each whether it was new: a delivery id already stored (a
-// redelivery) is left as it is.
-func InsertDeliveries(ctx context.Context, q Querier, ds []WebhookDelivery) ([]bool, error) {
-	inserted := make([]bool, len(ds))
+// returns the id each got, or 0 for a delivery id already stored (a
+// redelivery, left as it is). A delivery projected in the same
+// transaction is inserted with its ProjectedAt.
+func InsertDeliveries(ctx context.Context, q Querier, ds []WebhookDelivery) ([]int64, error) {
+	inserted := make([]int64, len(ds))
 	for i, d := range ds {
 		var id int64
 		err := q.QueryRowContext(ctx, `
 			INSERT INTO webhook_deliveries (delivery_id, event, action, hook_id, installation_id, repo_full_name,
-				received_at, body, body_encoding, body_size)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				received_at, body, body_encoding, body_size, projected_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (delivery_id) DO NOTHING
 			RETURNING id`,
 			d.DeliveryID, d.Event, nullString(d.Action), nullInt(d.HookID), nullInt(d.InstallationID),
-			nullString(d.RepoFullName), d.ReceivedAt.UnixMilli(), d.Body, d.BodyEncoding, d.BodySize).Scan(&id)
+			nullString(d.RepoFullName), d.ReceivedAt.UnixMilli(), d.Body, d.BodyEncoding, d.BodySize,
+			Millis(d.ProjectedAt)).Scan(&id)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return nil, fmt.Errorf("store delivery %s: %w", d.DeliveryID, err)
 		default:
-			inserted[i] = true
+			inserted[i] = id
 		}
 	}
 	return inserted, nil
@@ -176,6 +178,29 @@ func MarkProjected(ctx context.Context, q Querier, id int64, at time.Time, projE
 		at.UnixMilli(), nullString(projErr), id)
 	if err != nil {
 		return fmt.Errorf("mark delivery %d projected: %w", id, err)
+	}
+	return nil
+}
+
+// MarkProjectedOK records that deliveries were projected at at without
+// error.
+func MarkProjectedOK(ctx context.Context, q Querier, ids []int64, at time.Time) error {
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		var sb strings.Builder
+		args := []any{at.UnixMilli()}
+		for i, id := range part {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			args = append(args, id)
+			fmt.Fprintf(&sb, "$%d", len(args))
+		}
+		_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET projected_at = $1, projection_error = NULL
+			WHERE id IN (`+sb.String()+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("mark deliveries projected: %w", err)
+		}
 	}
 	return nil
 }

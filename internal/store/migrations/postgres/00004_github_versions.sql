@@ -25,7 +25,6 @@ ALTER TABLE workflow_jobs ADD COLUMN version BIGINT;
 ALTER TABLE pull_requests ADD COLUMN abridged BOOLEAN NOT NULL DEFAULT FALSE;
 -- Pushes to a pull request's head branch give its commits.
 CREATE INDEX pull_requests_head_ref ON pull_requests (repo_id, head_ref);
-CREATE INDEX pushes_after ON pushes (repo_id, ref, after_sha);
 
 -- A team's repositories change by events: the newest one wins, and a
 -- removal is kept (removed_at) so an older "added" cannot resurrect it.
@@ -46,15 +45,10 @@ CREATE TABLE membership_events (
 );
 CREATE UNIQUE INDEX membership_events_key ON membership_events (scope, group_id, actor_id, at, action);
 
--- sextant replay --since reads the raw log by time.
-CREATE INDEX webhook_deliveries_received ON webhook_deliveries (received_at);
-
 -- +goose Down
-DROP INDEX webhook_deliveries_received;
 DROP TABLE membership_events;
 ALTER TABLE team_repositories DROP COLUMN removed_at;
 ALTER TABLE team_repositories DROP COLUMN updated_at;
-DROP INDEX pushes_after;
 DROP INDEX pull_requests_head_ref;
 ALTER TABLE pull_requests DROP COLUMN abridged;
 ALTER TABLE workflow_jobs DROP COLUMN version;
