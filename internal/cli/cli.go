@@ -52,6 +52,8 @@ func commands() []command {
 		{"export", "export pulls, reviews, deployments, incidents or events as JSONL or CSV, or archive events into git", runExport},
 		{"demo", "generated demo data (demo github: a fake GitHub serving a generated organization)", runDemo},
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
+		{"bench", "measure a running server (bench ingest: webhook intake)", runBench},
+		{"replay", "rebuild projections from the stored webhook deliveries", runReplay},
 		{"report", "report a CI/CD event (deploy, incident, …) to a Sextant server", runReport},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"version", "print the version", runVersion},

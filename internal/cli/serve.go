@@ -87,8 +87,14 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		return err
 	}
 
+	runCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	hooks := startWebhooks(runCtx, db, metrics, cfg, log)
+	defer hooks.stop()
+
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
-	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon})
+	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon,
+		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -96,8 +102,6 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		IdleTimeout:       2 * time.Minute,
 	}
 
-	runCtx, stopJobs := context.WithCancel(ctx)
-	defer stopJobs()
 	jobsDone := make(chan struct{})
 	go func() {
 		runner.Run(runCtx, cfg.HTTP.ShutdownTimeout)

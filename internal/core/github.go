@@ -105,6 +105,10 @@ type PullRequest struct {
 	ReviewComments int
 	// Labels replaces the stored labels when not nil; nil leaves them.
 	Labels []string
+	// Abridged marks the shortened copy that review and review-comment
+	// payloads carry (no counts, no merged flag): it fills a missing row but
+	// never replaces a full copy.
+	Abridged bool
 }
 
 // Review states, as GitHub's REST API spells them.

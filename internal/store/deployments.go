@@ -50,7 +50,8 @@ func UpsertDeployment(ctx context.Context, q Querier, d core.Deployment) (int64,
 
 // AddDeploymentStatus records a status of a deployment (once per status id)
 // and sets the deployment's status from its latest status, whatever order
-// the statuses arrive in. finished_at is the time of the first final status.
+// the statuses arrive in (statuses of the same time by their source id).
+// finished_at is the time of the first final status.
 func AddDeploymentStatus(ctx context.Context, q Querier, deploymentID int64, s core.DeploymentStatus) error {
 	_, err := q.ExecContext(ctx, `
 		INSERT INTO deployment_statuses (deployment_id, source_id, state, description, environment, creator_id, created_at)
@@ -61,13 +62,21 @@ func AddDeploymentStatus(ctx context.Context, q Querier, deploymentID int64, s c
 	if err != nil {
 		return fmt.Errorf("add status %s of deployment %d: %w", s.SourceID, deploymentID, err)
 	}
-	_, err = q.ExecContext(ctx, `
+	return RefreshDeploymentStatus(ctx, q, deploymentID)
+}
+
+// RefreshDeploymentStatus sets a deployment's status and finished_at from
+// its statuses again, if it has any: an UpsertDeployment from a copy that
+// carries no status (the deployment webhook) must not undo what the
+// statuses say, whichever arrived first.
+func RefreshDeploymentStatus(ctx context.Context, q Querier, deploymentID int64) error {
+	_, err := q.ExecContext(ctx, `
 		UPDATE deployments SET
 			status = (SELECT state FROM deployment_statuses WHERE deployment_id = $1
-				ORDER BY created_at DESC, id DESC LIMIT 1),
+				ORDER BY created_at DESC, LENGTH(source_id) DESC, source_id DESC LIMIT 1),
 			finished_at = (SELECT MIN(created_at) FROM deployment_statuses WHERE deployment_id = $1
 				AND state IN ('success', 'failure', 'error'))
-		WHERE id = $1`, deploymentID)
+		WHERE id = $1 AND EXISTS (SELECT 1 FROM deployment_statuses WHERE deployment_id = $1)`, deploymentID)
 	if err != nil {
 		return fmt.Errorf("update deployment %d from its statuses: %w", deploymentID, err)
 	}

@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
 )
@@ -13,12 +15,18 @@ import (
 // UpsertRepository stores a repository seen on GitHub and returns its
 // Sextant id. A repository first known by name only (from CI events) is
 // adopted: its row gets the GitHub id. A renamed repository keeps its id.
+// An older copy (by updated_at, then version) never overwrites a newer one;
+// pushed_at only moves forward, whichever copy carries it.
 func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64, error) {
 	if r.GitHubID == 0 || r.FullName == "" {
 		return 0, fmt.Errorf("upsert repository %q: github id and full name are required", r.FullName)
 	}
 	if r.Owner == "" || r.Name == "" {
 		r.Owner, r.Name, _ = strings.Cut(r.FullName, "/")
+	}
+	version := RepositoryVersion(r)
+	if err := claimFullName(ctx, q, &r); err != nil {
+		return 0, err
 	}
 	var id int64
 	err := q.QueryRowContext(ctx, `SELECT id FROM repositories WHERE github_id = $1`, r.GitHubID).Scan(&id)
@@ -28,11 +36,11 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 		err = q.QueryRowContext(ctx, `SELECT id FROM repositories WHERE full_name = $1 AND github_id IS NULL`, r.FullName).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = q.QueryRowContext(ctx, `
-				INSERT INTO repositories (github_id, owner, name, full_name, private, archived, default_branch, created_at, updated_at, pushed_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+				INSERT INTO repositories (github_id, owner, name, full_name, private, archived, default_branch, created_at, updated_at, pushed_at, version)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 				RETURNING id`,
 				r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, nullString(r.DefaultBranch),
-				Millis(r.CreatedAt), Millis(r.UpdatedAt), Millis(r.PushedAt)).Scan(&id)
+				Millis(r.CreatedAt), Millis(r.UpdatedAt), Millis(r.PushedAt), version).Scan(&id)
 			if err != nil {
 				return 0, fmt.Errorf("insert repository %s: %w", r.FullName, err)
 			}
@@ -44,19 +52,70 @@ func UpsertRepository(ctx context.Context, q Querier, r core.Repository) (int64,
 	case err != nil:
 		return 0, fmt.Errorf("find repository %s: %w", r.FullName, err)
 	}
-	// Older payloads never overwrite newer state: only update when the
-	// incoming updated_at is not older than the stored one.
 	_, err = q.ExecContext(ctx, `
 		UPDATE repositories SET github_id = $1, owner = $2, name = $3, full_name = $4, private = $5,
 			archived = $6, default_branch = COALESCE($7, default_branch), created_at = COALESCE($8, created_at),
-			updated_at = $9, pushed_at = COALESCE($10, pushed_at)
-		WHERE id = $11 AND (updated_at IS NULL OR $9 IS NULL OR updated_at <= $9)`,
+			updated_at = $9, version = $10
+		WHERE id = $11 AND (github_id IS NULL OR COALESCE(CAST($9 AS BIGINT), -1) > COALESCE(updated_at, -1) OR
+			(COALESCE(CAST($9 AS BIGINT), -1) = COALESCE(updated_at, -1) AND (version IS NULL OR $10 > version)))`,
 		r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, nullString(r.DefaultBranch),
-		Millis(r.CreatedAt), Millis(r.UpdatedAt), Millis(r.PushedAt), id)
+		Millis(r.CreatedAt), Millis(r.UpdatedAt), version, id)
 	if err != nil {
 		return 0, fmt.Errorf("update repository %s: %w", r.FullName, err)
 	}
-	return id, nil
+	return id, RepositoryPushed(ctx, q, id, r.PushedAt)
+}
+
+// RepositoryPushed moves a repository's pushed_at forward to at (never
+// back).
+func RepositoryPushed(ctx context.Context, q Querier, id int64, at time.Time) error {
+	if at.IsZero() {
+		return nil
+	}
+	_, err := q.ExecContext(ctx, `UPDATE repositories SET pushed_at = $1 WHERE id = $2 AND (pushed_at IS NULL OR pushed_at < $1)`,
+		at.UnixMilli(), id)
+	if err != nil {
+		return fmt.Errorf("update pushed time of repository %d: %w", id, err)
+	}
+	return nil
+}
+
+// claimFullName settles two GitHub repositories claiming one name (a
+// repository deleted and another created under its name, or a rename
+// whose news arrives late): the one updated last holds it, and the other
+// keeps the name suffixed with "@" and its GitHub id, which no real
+// repository name contains.
+func claimFullName(ctx context.Context, q Querier, r *core.Repository) error {
+	var (
+		holderID, holderGitHubID int64
+		holderUpdated            sql.NullInt64
+	)
+	err := q.QueryRowContext(ctx, `SELECT id, github_id, updated_at FROM repositories
+		WHERE full_name = $1 AND github_id IS NOT NULL AND github_id <> $2`, r.FullName, r.GitHubID).
+		Scan(&holderID, &holderGitHubID, &holderUpdated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("find repository %s: %w", r.FullName, err)
+	}
+	mine := Millis(r.UpdatedAt).Int64
+	if holderUpdated.Int64 > mine || holderUpdated.Int64 == mine && holderGitHubID > r.GitHubID {
+		r.FullName = r.FullName + "@" + strconv.FormatInt(r.GitHubID, 10)
+		return nil
+	}
+	_, err = q.ExecContext(ctx, `UPDATE repositories SET full_name = full_name || '@' || CAST(github_id AS TEXT) WHERE id = $1`, holderID)
+	if err != nil {
+		return fmt.Errorf("give up name %s: %w", r.FullName, err)
+	}
+	return nil
+}
+
+// RepositoryVersion is the version UpsertRepository gives r: pushed_at,
+// which every push moves, is left out, so copies that differ only there
+// compare equal.
+func RepositoryVersion(r core.Repository) int64 {
+	return versionOf(0, r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, r.DefaultBranch, r.CreatedAt)
 }
 
 // EnsureRepositoryByName returns the id of the repository named fullName

@@ -121,7 +121,8 @@ func connectSQLite(ctx context.Context, dsn string) (*DB, error) {
 	// the disk. _txlock=immediate takes the write lock at BEGIN, so a
 	// read-then-write transaction never fails to upgrade its lock.
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)",
+		"temp_store(MEMORY)", "cache_size(-32000)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
+	ghmap "github.com/sextant-dev/sextant/internal/github"
 	"github.com/sextant-dev/sextant/internal/ingest"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
@@ -24,6 +25,10 @@ type Server struct {
 	anonymousRead bool
 	ci            *ingest.CIEvents
 	mux           *http.ServeMux
+
+	webhooks     *ingest.Webhooks
+	verifier     *ghmap.Verifier
+	webhookCount ingest.WebhookCounters
 }
 
 // Deps are what the server needs from the rest of the program.
@@ -36,16 +41,25 @@ type Deps struct {
 	// AnonymousRead lets read endpoints answer without a token (the
 	// default for a server listening on loopback only).
 	AnonymousRead bool
+
+	// Webhooks stores GitHub webhook deliveries; WebhookSecrets verify them
+	// (github.webhook_secret). Without both, POST /webhooks/github answers
+	// 503. WebhookCounters counts deliveries and rejections for /metrics.
+	Webhooks        *ingest.Webhooks
+	WebhookSecrets  []string
+	WebhookCounters ingest.WebhookCounters
 }
 
 // New builds a server with every route registered.
 func New(d Deps) *Server {
 	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead,
-		ci: ingest.NewCIEvents(d.DB, d.Log, d.Events), mux: http.NewServeMux()}
+		ci: ingest.NewCIEvents(d.DB, d.Log, d.Events), mux: http.NewServeMux(),
+		webhooks: d.Webhooks, verifier: ghmap.NewVerifier(d.WebhookSecrets), webhookCount: d.WebhookCounters}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
 	s.routeEvents()
+	s.routeWebhooks()
 	s.routePages()
 	return s
 }

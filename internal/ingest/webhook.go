@@ -1,0 +1,718 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/sextant-dev/sextant/internal/core"
+	"github.com/sextant-dev/sextant/internal/store"
+)
+
+// MaxWebhookBody is the largest delivery accepted: GitHub caps payloads
+// at 25 MiB.
+const MaxWebhookBody = 25 << 20
+
+// Webhook intake outcomes, as counted in /metrics.
+const (
+	OutcomeAccepted  = "accepted"
+	OutcomeDuplicate = "duplicate"
+	OutcomeUnknown   = "unknown" // stored, but no projection knows it
+)
+
+// bodyEncoding is how stored bodies are compressed.
+const bodyEncoding = "gzip"
+
+// WebhookCounters receives what webhook intake and projection count; the
+// telemetry package implements it for /metrics.
+type WebhookCounters interface {
+	// Delivery counts a delivery by event, action and outcome.
+	Delivery(event, action, outcome string)
+	// ProjectionError counts a delivery whose projection failed.
+	ProjectionError(event string)
+}
+
+type noCounters struct{}
+
+func (noCounters) Delivery(string, string, string) {}
+func (noCounters) ProjectionError(string)          {}
+
+// WebhookOptions tune Webhooks. Zero values take the defaults.
+type WebhookOptions struct {
+	Counters WebhookCounters
+	// CommitBatch is the most deliveries one intake transaction stores
+	// (group commit). Default 256.
+	CommitBatch int
+	// ProjectBatch is the most deliveries one projection transaction
+	// applies. On SQLite intake waits for it, so it stays small. Default 64.
+	ProjectBatch int
+	// Workers decode deliveries for projection in parallel. Default 1 (the
+	// server's intake needs the rest of the CPU); bulk loads use more.
+	Workers int
+	// Poll is how often the projector looks for deliveries it was not told
+	// about (stored by another replica, or left by a crash). Default 5s.
+	Poll time.Duration
+
+	// failAfter, in tests, makes the projection transaction fail after
+	// that many deliveries (a crash between storing and projecting).
+	failAfter int
+}
+
+// Webhooks stores GitHub webhook deliveries durably and projects them onto
+// the domain tables. Intake (Receive) batches the deliveries of concurrent
+// requests into one transaction, committed by a single goroutine, so one
+// fsync acknowledges many; projection runs after the commit, in the
+// background, from the stored log, so a crash between the two loses
+// nothing: what is not projected yet is projected on the next start.
+type Webhooks struct {
+	db    *store.DB
+	log   *slog.Logger
+	count WebhookCounters
+	opts  WebhookOptions
+
+	mu      sync.RWMutex // guards closed against sends on queue
+	closed  bool
+	queue   chan *submit
+	closing chan struct{}
+	stopped chan struct{}
+	kick    chan struct{}
+
+	projectMu  sync.Mutex // one projection pass at a time in this process
+	cache      *projectionCache
+	lastCommit atomic.Int64 // when intake last committed (Unix ns)
+}
+
+type submit struct {
+	d    store.WebhookDelivery
+	done chan submitResult
+}
+
+type submitResult struct {
+	inserted bool
+	err      error
+}
+
+// NewWebhooks returns webhook intake and projection over db. Call Start
+// before Receive, and Close after the HTTP server stopped.
+func NewWebhooks(db *store.DB, log *slog.Logger, opts WebhookOptions) *Webhooks {
+	if opts.Counters == nil {
+		opts.Counters = noCounters{}
+	}
+	if opts.CommitBatch <= 0 {
+		opts.CommitBatch = 256
+	}
+	if opts.ProjectBatch <= 0 {
+		opts.ProjectBatch = 64
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 1
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 5 * time.Second
+	}
+	return &Webhooks{
+		db: db, log: log, count: opts.Counters, opts: opts,
+		queue:   make(chan *submit, 4*opts.CommitBatch),
+		closing: make(chan struct{}),
+		stopped: make(chan struct{}),
+		kick:    make(chan struct{}, 1),
+		cache:   &projectionCache{m: map[string]cached{}},
+	}
+}
+
+// Delivery is a webhook delivery to store.
+type Delivery struct {
+	GUID           string // X-GitHub-Delivery
+	Event          string // X-GitHub-Event
+	Action         string // read from the body when empty
+	HookID         int64  // X-GitHub-Hook-ID, when known
+	InstallationID int64  // read from the body when zero
+	Body           []byte // the JSON payload
+	ReceivedAt     time.Time
+	// Payload optionally holds Body already decoded into go-github's event
+	// type for Event (*github.PullRequestEvent, …), as a generator has it;
+	// Load then skips decoding. It must say what Body says.
+	Payload any
+}
+
+// CheckWebhookBody reports whether body is a JSON object, the only payload
+// GitHub sends.
+func CheckWebhookBody(body []byte) error {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) == 0 || trimmed[0] != '{' || !gjson.ValidBytes(body) {
+		return core.Errorf(core.CodeInvalid, "the body is not a JSON object")
+	}
+	return nil
+}
+
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+var gzipReaders sync.Pool
+
+// prepare validates d and turns it into the stored form, compressing the
+// body. It runs in the caller's goroutine, so concurrent requests compress
+// in parallel while the committer only writes.
+func prepare(d Delivery) (store.WebhookDelivery, error) {
+	var ps core.Problems
+	if d.GUID == "" || len(d.GUID) > 255 {
+		ps.Add("delivery_id", "must be 1 to 255 characters (X-GitHub-Delivery)")
+	}
+	if d.Event == "" || len(d.Event) > 255 {
+		ps.Add("event", "must be 1 to 255 characters (X-GitHub-Event)")
+	}
+	if err := CheckWebhookBody(d.Body); err != nil {
+		ps.Add("body", "is not a JSON object")
+	}
+	if err := ps.Invalid("invalid delivery"); err != nil {
+		return store.WebhookDelivery{}, err
+	}
+	meta := readMeta(d.Body)
+	if d.Action == "" {
+		d.Action = meta.action
+	}
+	if d.InstallationID == 0 {
+		d.InstallationID = meta.installationID
+	}
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = time.Now()
+	}
+	var buf bytes.Buffer
+	buf.Grow(len(d.Body)/6 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
+	_, err := zw.Write(d.Body)
+	if err == nil {
+		err = zw.Close()
+	}
+	gzipWriters.Put(zw)
+	if err != nil {
+		return store.WebhookDelivery{}, fmt.Errorf("compress delivery %s: %w", d.GUID, err)
+	}
+	return store.WebhookDelivery{
+		DeliveryID: d.GUID, Event: d.Event, Action: d.Action, HookID: d.HookID, InstallationID: d.InstallationID,
+		RepoFullName: limitText(meta.repo, 255), ReceivedAt: d.ReceivedAt.UTC(), Body: buf.Bytes(),
+		BodyEncoding: bodyEncoding, BodySize: int64(len(d.Body)),
+	}, nil
+}
+
+func limitText(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// decodeBody returns the JSON of a stored body.
+func decodeBody(body []byte, encoding string) ([]byte, error) {
+	switch encoding {
+	case "identity", "":
+		return body, nil
+	case bodyEncoding:
+	default:
+		return nil, fmt.Errorf("unknown body encoding %q", encoding)
+	}
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(bytes.NewReader(body))
+	} else {
+		err = zr.Reset(bytes.NewReader(body))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decompress body: %w", err)
+	}
+	defer gzipReaders.Put(zr)
+	out := bytes.NewBuffer(make([]byte, 0, 6*len(body)))
+	if _, err := io.Copy(out, io.LimitReader(zr, MaxWebhookBody+1)); err != nil {
+		return nil, fmt.Errorf("decompress body: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// Start starts the committer that intake's Receive waits on.
+func (w *Webhooks) Start() {
+	go w.commitLoop()
+}
+
+// Close stops intake once the deliveries already submitted are committed.
+// Call it after the HTTP server has stopped, so no request waits in vain.
+func (w *Webhooks) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.closing)
+	<-w.stopped
+}
+
+// errClosed answers deliveries that arrive while the server shuts down.
+var errClosed = core.Errorf(core.CodeUnavailable, "the server is shutting down; GitHub can redeliver this delivery")
+
+// Receive stores one delivery durably: when it returns without error the
+// delivery is committed (inserted true) or was already stored (a
+// redelivery: inserted false, nothing changed). Concurrent calls share
+// transactions.
+func (w *Webhooks) Receive(ctx context.Context, d Delivery) (inserted bool, err error) {
+	sd, err := prepare(d)
+	if err != nil {
+		return false, err
+	}
+	s := &submit{d: sd, done: make(chan submitResult, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		return false, errClosed
+	}
+	select {
+	case w.queue <- s:
+	case <-ctx.Done():
+		w.mu.RUnlock()
+		return false, ctx.Err()
+	}
+	w.mu.RUnlock()
+	select {
+	case res := <-s.done:
+		if res.err == nil {
+			w.countDelivery(sd.Event, sd.Action, res.inserted)
+		}
+		return res.inserted, res.err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+func (w *Webhooks) countDelivery(event, action string, inserted bool) {
+	switch {
+	case !inserted:
+		w.count.Delivery(event, action, OutcomeDuplicate)
+	case KnownWebhook(event, action):
+		w.count.Delivery(event, action, OutcomeAccepted)
+	default:
+		w.count.Delivery(event, action, OutcomeUnknown)
+	}
+}
+
+// commitLoop is the single committer: it takes every delivery waiting
+// (up to CommitBatch), stores them in one transaction, and answers each
+// only after the commit.
+func (w *Webhooks) commitLoop() {
+	defer close(w.stopped)
+	for {
+		var first *submit
+		select {
+		case first = <-w.queue:
+		case <-w.closing:
+			// No sender is left (Close held the lock): commit what queued.
+			for {
+				select {
+				case s := <-w.queue:
+					w.commit(w.collect(s))
+				default:
+					return
+				}
+			}
+		}
+		w.commit(w.collect(first))
+	}
+}
+
+func (w *Webhooks) collect(first *submit) []*submit {
+	batch := []*submit{first}
+	for len(batch) < w.opts.CommitBatch {
+		select {
+		case s := <-w.queue:
+			batch = append(batch, s)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitTimeout bounds one intake transaction: past it the requests fail
+// (GitHub waits 10 s) rather than hang.
+const commitTimeout = 8 * time.Second
+
+func (w *Webhooks) commit(batch []*submit) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	ds := make([]store.WebhookDelivery, len(batch))
+	for i, s := range batch {
+		ds[i] = s.d
+	}
+	var ids []int64
+	err := w.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = store.InsertDeliveries(ctx, w.db.Prepared(tx), ds)
+		return err
+	})
+	w.lastCommit.Store(time.Now().UnixNano())
+	if err != nil && len(batch) > 1 {
+		// One bad delivery must not fail the others: store each alone.
+		w.log.Warn("webhook batch failed; storing one by one", "deliveries", len(batch), "err", err)
+		for _, s := range batch {
+			w.commit([]*submit{s})
+		}
+		return
+	}
+	kicked := false
+	for i, s := range batch {
+		if err != nil {
+			s.done <- submitResult{err: &core.Error{Code: core.CodeUnavailable, Message: "could not store the delivery; GitHub can redeliver it", Err: err}}
+			continue
+		}
+		kicked = kicked || ids[i] != 0
+		s.done <- submitResult{inserted: ids[i] != 0}
+	}
+	if kicked {
+		w.Kick()
+	}
+}
+
+// Kick tells the projector that there is something to project.
+func (w *Webhooks) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Store stores deliveries in one transaction and reports for each
+// whether it was new; projection is left to ProjectPending or the running
+// projector.
+func (w *Webhooks) Store(ctx context.Context, ds []Delivery) ([]bool, error) {
+	sds, err := prepareAll(ds)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = store.InsertDeliveries(ctx, w.db.Prepared(tx), sds)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	inserted := make([]bool, len(ids))
+	for i, d := range sds {
+		inserted[i] = ids[i] != 0
+		w.countDelivery(d.Event, d.Action, inserted[i])
+	}
+	return inserted, nil
+}
+
+func prepareAll(ds []Delivery) ([]store.WebhookDelivery, error) {
+	sds := make([]store.WebhookDelivery, len(ds))
+	errs := make([]error, len(ds))
+	parallel(len(ds), runtime.GOMAXPROCS(0), func(i int) {
+		sds[i], errs[i] = prepare(ds[i])
+	})
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("delivery %d (%s): %w", i+1, ds[i].GUID, err)
+		}
+	}
+	return sds, nil
+}
+
+// LoadStats is what Load did.
+type LoadStats struct {
+	Stored     int // new deliveries stored
+	Duplicates int // delivery ids already stored, left as they were
+	Failed     int // stored deliveries whose projection failed (projection_error set)
+}
+
+// Load stores deliveries and projects them in the same transaction: the
+// bulk path (sextant demo, imports), with the storing and projection code
+// of HTTP intake. Compression, decoding and mapping run on every core
+// first; the transaction then only writes. A delivery that carries its
+// decoded go-github event (Payload) is not decoded again. Deliveries
+// already stored are skipped. Batches of a few thousand deliveries suit it;
+// a Loader overlaps the batches.
+func (w *Webhooks) Load(ctx context.Context, ds []Delivery) (LoadStats, error) {
+	b, err := prepareLoad(ds)
+	if err != nil {
+		return LoadStats{}, err
+	}
+	return w.commitLoad(ctx, b)
+}
+
+// loadBatch is a batch of Load, compressed and planned.
+type loadBatch struct {
+	sds   []store.WebhookDelivery
+	plans []plan
+}
+
+func prepareLoad(ds []Delivery) (*loadBatch, error) {
+	sds, err := prepareAll(ds)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]plan, len(ds))
+	parallel(len(ds), runtime.GOMAXPROCS(0), func(i int) {
+		plans[i] = planDelivery(sds[i], ds[i].Body, ds[i].Payload)
+	})
+	return &loadBatch{sds: sds, plans: plans}, nil
+}
+
+func (w *Webhooks) commitLoad(ctx context.Context, b *loadBatch) (LoadStats, error) {
+	w.projectMu.Lock()
+	defer w.projectMu.Unlock()
+	var (
+		st      LoadStats
+		failed  []plan
+		learned map[string]cached
+	)
+	now := time.Now()
+	for i := range b.sds {
+		// Stored as projected: the projection commits with it, and a
+		// failure is written over it below.
+		b.sds[i].ProjectedAt = now
+	}
+	apply := func(savepoints bool) error {
+		return w.db.Tx(ctx, func(tx *sql.Tx) error {
+			ids, err := store.InsertDeliveries(ctx, w.db.Prepared(tx), b.sds)
+			if err != nil {
+				return err
+			}
+			var fresh []plan
+			for i, id := range ids {
+				b.plans[i].d.ID = id
+				if id != 0 {
+					fresh = append(fresh, b.plans[i])
+				}
+			}
+			st.Stored, st.Duplicates = len(fresh), len(b.sds)-len(fresh)
+			failed, learned, err = w.applyInTx(ctx, tx, fresh, now, savepoints, false)
+			return err
+		})
+	}
+	anyBad := slices.ContainsFunc(b.plans, func(p plan) bool { return p.err != nil })
+	err := apply(anyBad)
+	if errors.Is(err, errRetrySafely) {
+		err = apply(true)
+	}
+	if err != nil {
+		return LoadStats{}, fmt.Errorf("load deliveries: %w", err)
+	}
+	w.cache.commit(learned)
+	st.Failed = len(failed)
+	for i, d := range b.sds {
+		w.countDelivery(d.Event, d.Action, b.plans[i].d.ID != 0)
+	}
+	w.reportFailures(failed)
+	return st, nil
+}
+
+// parallel runs f(0..n-1) on up to workers goroutines.
+func parallel(n, workers int, f func(i int)) {
+	if workers <= 1 || n < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
+
+// ProjectStats is what a projection pass did.
+type ProjectStats struct {
+	Projected int // deliveries projected (failed ones included)
+	Failed    int // deliveries whose projection failed (projection_error set)
+}
+
+// RunProjector projects stored deliveries as they arrive until ctx ends,
+// starting with whatever a previous run left unprojected.
+func (w *Webhooks) RunProjector(ctx context.Context) {
+	t := time.NewTicker(w.opts.Poll)
+	defer t.Stop()
+	for {
+		if _, err := w.projectPending(ctx, true); err != nil && ctx.Err() == nil {
+			w.log.Error("project webhook deliveries", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.kick:
+		case <-t.C:
+		}
+	}
+}
+
+// ProjectPending projects every delivery not projected yet, a batch per
+// transaction, decoding the next batches while one is applied. A
+// delivery whose projection fails is marked with its error and counted;
+// an error of the database stops the pass and leaves the rest pending.
+func (w *Webhooks) ProjectPending(ctx context.Context) (ProjectStats, error) {
+	return w.projectPending(ctx, false)
+}
+
+// projectPending is ProjectPending; with yield, it gives way to intake:
+// on SQLite both need the one write connection, and an acknowledgment
+// waits for its commit, while projection can catch up after a burst.
+func (w *Webhooks) projectPending(ctx context.Context, yield bool) (ProjectStats, error) {
+	w.projectMu.Lock()
+	defer w.projectMu.Unlock()
+	return w.pass(ctx, func(ctx context.Context, after int64) ([]store.WebhookDelivery, error) {
+		if yield {
+			w.yieldToIntake(ctx)
+		}
+		return store.PendingDeliveries(ctx, w.db.R, after, w.opts.ProjectBatch)
+	}, false, nil)
+}
+
+// yieldIdle is how long intake must have been quiet before a projection
+// batch goes ahead without pausing.
+const yieldIdle = 20 * time.Millisecond
+
+// yieldToIntake pauses while intake is busy: deliveries wait to be
+// committed, or a commit just happened. It pauses at most 200 ms, so
+// projection still advances under a steady stream.
+func (w *Webhooks) yieldToIntake(ctx context.Context) {
+	for range 20 {
+		busy := len(w.queue) > 0 || time.Since(time.Unix(0, w.lastCommit.Load())) < yieldIdle
+		if !busy {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// pass reads batches with next, plans them on the workers one batch ahead
+// of the transaction that applies them.
+func (w *Webhooks) pass(ctx context.Context, next func(context.Context, int64) ([]store.WebhookDelivery, error),
+	replay bool, progress func(n int)) (ProjectStats, error) {
+	var st ProjectStats
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type batch struct {
+		plans []plan
+		err   error
+	}
+	ch := make(chan batch, 1)
+	go func() {
+		defer close(ch)
+		var after int64
+		for {
+			ds, err := next(ctx, after)
+			if err != nil || len(ds) == 0 {
+				if err != nil {
+					ch <- batch{err: err}
+				}
+				return
+			}
+			after = ds[len(ds)-1].ID
+			plans := make([]plan, len(ds))
+			parallel(len(ds), w.opts.Workers, func(i int) { plans[i] = planDelivery(ds[i], nil, nil) })
+			select {
+			case ch <- batch{plans: plans}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for b := range ch {
+		if b.err != nil {
+			return st, b.err
+		}
+		done, failed, err := w.applyPlans(ctx, b.plans, time.Now(), replay)
+		if err != nil {
+			cancel()
+			for range ch {
+			}
+			return st, err
+		}
+		st.Projected += done
+		st.Failed += len(failed)
+		w.reportFailures(failed)
+		if progress != nil {
+			progress(len(b.plans))
+		}
+	}
+	return st, ctx.Err()
+}
+
+func (w *Webhooks) reportFailures(failed []plan) {
+	for _, p := range failed {
+		w.count.ProjectionError(p.d.Event)
+		w.log.Warn("webhook projection failed", "delivery", p.d.DeliveryID, "event", p.d.Event,
+			"action", p.d.Action, "err", p.err)
+	}
+}
+
+// ReplayOptions select what Replay re-projects.
+type ReplayOptions struct {
+	Since time.Time // deliveries received at or after; zero for all
+	Event string    // one event type; empty for all
+	// Progress, when set, is called after each batch with the deliveries
+	// done so far and the total.
+	Progress func(done, total int64)
+}
+
+// Replay rebuilds the projections from the stored deliveries: versions are
+// reset so every row is rewritten with the current mapping (newer state,
+// by updated_at, still wins), then the selected deliveries are projected
+// again in the order they were received.
+func (w *Webhooks) Replay(ctx context.Context, o ReplayOptions) (ProjectStats, error) {
+	w.projectMu.Lock()
+	defer w.projectMu.Unlock()
+	f := store.DeliveryFilter{Since: o.Since, Event: o.Event}
+	total, err := store.CountDeliveries(ctx, w.db.R, f)
+	if err != nil {
+		return ProjectStats{}, err
+	}
+	if err := store.ResetVersions(ctx, w.db.W); err != nil {
+		return ProjectStats{}, err
+	}
+	w.cache.m = map[string]cached{}
+	var done int64
+	return w.pass(ctx, func(ctx context.Context, after int64) ([]store.WebhookDelivery, error) {
+		return store.ListDeliveries(ctx, w.db.R, f, after, w.opts.ProjectBatch)
+	}, true, func(n int) {
+		done += int64(n)
+		if o.Progress != nil {
+			o.Progress(done, total)
+		}
+	})
+}
+
+// errInjected is the failure tests inject into a projection transaction.
+var errInjected = errors.New("injected failure")

@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/sextant-dev/sextant/internal/core"
+)
+
+// UpsertTeam stores a team keyed by its GitHub id; an older copy never
+// replaces a newer one, and a deleted team stays deleted.
+func UpsertTeam(ctx context.Context, q Querier, t core.Team) error {
+	if t.ID == 0 || t.Slug == "" {
+		return fmt.Errorf("upsert team %q: id and slug are required", t.Slug)
+	}
+	if t.Name == "" {
+		t.Name = t.Slug
+	}
+	_, err := q.ExecContext(ctx, `
+		INSERT INTO teams (id, org_id, slug, name, parent_id, privacy, deleted, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+		ON CONFLICT (id) DO UPDATE SET
+			org_id = CASE WHEN `+newer("teams")+` THEN COALESCE(excluded.org_id, teams.org_id) ELSE teams.org_id END,
+			slug = CASE WHEN `+newer("teams")+` THEN excluded.slug ELSE teams.slug END,
+			name = CASE WHEN `+newer("teams")+` THEN excluded.name ELSE teams.name END,
+			parent_id = CASE WHEN `+newer("teams")+` THEN excluded.parent_id ELSE teams.parent_id END,
+			privacy = CASE WHEN `+newer("teams")+` THEN COALESCE(excluded.privacy, teams.privacy) ELSE teams.privacy END,
+			deleted = teams.deleted OR excluded.deleted,
+			version = CASE WHEN `+newer("teams")+` THEN excluded.version ELSE teams.version END,
+			updated_at = CASE WHEN `+newer("teams")+` THEN excluded.updated_at ELSE teams.updated_at END`,
+		t.ID, nullInt(t.OrgID), t.Slug, t.Name, nullInt(t.ParentID), nullString(t.Privacy), t.Deleted,
+		Millis(t.UpdatedAt), TeamVersion(t))
+	if err != nil {
+		return fmt.Errorf("upsert team %s: %w", t.Slug, err)
+	}
+	return nil
+}
+
+// TeamVersion is the version UpsertTeam gives t.
+func TeamVersion(t core.Team) int64 {
+	return versionOf(0, t.ID, t.OrgID, t.Slug, t.Name, t.ParentID, t.Privacy, t.Deleted, t.UpdatedAt)
+}
+
+// AddTeamRepository records that a team got access to a repository at at.
+// The latest change wins: an addition older than a removal does not bring
+// the repository back.
+func AddTeamRepository(ctx context.Context, q Querier, teamID, repoID int64, permission string, at time.Time) error {
+	_, err := q.ExecContext(ctx, `
+		INSERT INTO team_repositories (team_id, repo_id, permission, updated_at, removed_at) VALUES ($1, $2, $3, $4, NULL)
+		ON CONFLICT (team_id, repo_id) DO UPDATE SET permission = COALESCE(excluded.permission, team_repositories.permission),
+			updated_at = excluded.updated_at, removed_at = NULL
+		WHERE team_repositories.updated_at IS NULL OR excluded.updated_at > team_repositories.updated_at
+			OR (excluded.updated_at = team_repositories.updated_at AND team_repositories.removed_at IS NULL)`,
+		teamID, repoID, nullString(permission), at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("add repository %d to team %d: %w", repoID, teamID, err)
+	}
+	return nil
+}
+
+// RemoveTeamRepository records that a team lost access to a repository at
+// at. At the same instant, a removal wins over an addition.
+func RemoveTeamRepository(ctx context.Context, q Querier, teamID, repoID int64, at time.Time) error {
+	_, err := q.ExecContext(ctx, `
+		INSERT INTO team_repositories (team_id, repo_id, updated_at, removed_at) VALUES ($1, $2, $3, $3)
+		ON CONFLICT (team_id, repo_id) DO UPDATE SET updated_at = excluded.updated_at, removed_at = excluded.removed_at
+		WHERE team_repositories.updated_at IS NULL OR excluded.updated_at >= team_repositories.updated_at`,
+		teamID, repoID, at.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("remove repository %d from team %d: %w", repoID, teamID, err)
+	}
+	return nil
+}
+
+// TeamRepositories returns the ids of the repositories a team has now.
+func TeamRepositories(ctx context.Context, q Querier, teamID int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT repo_id FROM team_repositories WHERE team_id = $1 AND removed_at IS NULL ORDER BY repo_id`, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("list repositories of team %d: %w", teamID, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// TeamMembers returns the membership spans of a team, by actor then start.
+func TeamMembers(ctx context.Context, q Querier, teamID int64) ([]core.TeamMember, error) {
+	rows, err := q.QueryContext(ctx, `SELECT team_id, actor_id, role, since, until FROM team_members
+		WHERE team_id = $1 ORDER BY actor_id, since`, teamID)
+	if err != nil {
+		return nil, fmt.Errorf("list members of team %d: %w", teamID, err)
+	}
+	defer rows.Close()
+	var out []core.TeamMember
+	for rows.Next() {
+		var (
+			m     core.TeamMember
+			role  sql.NullString
+			since int64
+			until sql.NullInt64
+		)
+		if err := rows.Scan(&m.TeamID, &m.ActorID, &role, &since, &until); err != nil {
+			return nil, fmt.Errorf("list members of team %d: %w", teamID, err)
+		}
+		m.Role, m.Since, m.Until = role.String, time.UnixMilli(since).UTC(), Time(until)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

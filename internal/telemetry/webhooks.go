@@ -1,0 +1,70 @@
+package telemetry
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// WebhookMetrics count GitHub webhook deliveries. It implements
+// ingest.WebhookCounters (and the web handler's rejections use it too).
+type WebhookMetrics struct {
+	deliveries       *prometheus.CounterVec
+	projectionErrors *prometheus.CounterVec
+}
+
+// NewWebhookMetrics registers the webhook metrics with m's registry:
+// sextant_webhook_deliveries_total{event,action,outcome} and
+// sextant_webhook_projection_errors_total{event}. pending, when not nil,
+// is read at scrape time for sextant_webhook_deliveries_pending.
+func NewWebhookMetrics(m *Metrics, pending func(ctx context.Context) (int64, error), log *slog.Logger) *WebhookMetrics {
+	w := &WebhookMetrics{
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sextant_webhook_deliveries_total",
+			Help: "GitHub webhook deliveries by event, action and outcome (accepted, duplicate, unknown, ping, or rejected_<reason>). Rejected deliveries are not authenticated, so their event is left empty.",
+		}, []string{"event", "action", "outcome"}),
+		projectionErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sextant_webhook_projection_errors_total",
+			Help: "Webhook deliveries whose projection failed (the error is kept on the delivery).",
+		}, []string{"event"}),
+	}
+	m.Registry.MustRegister(w.deliveries, w.projectionErrors)
+	if pending != nil {
+		m.Registry.MustRegister(&pendingCollector{
+			count: pending, log: log,
+			desc: prometheus.NewDesc("sextant_webhook_deliveries_pending", "Stored webhook deliveries not projected yet.", nil, nil),
+		})
+	}
+	return w
+}
+
+// Delivery counts one delivery.
+func (w *WebhookMetrics) Delivery(event, action, outcome string) {
+	w.deliveries.WithLabelValues(event, action, outcome).Inc()
+}
+
+// ProjectionError counts one failed projection.
+func (w *WebhookMetrics) ProjectionError(event string) {
+	w.projectionErrors.WithLabelValues(event).Inc()
+}
+
+type pendingCollector struct {
+	count func(ctx context.Context) (int64, error)
+	log   *slog.Logger
+	desc  *prometheus.Desc
+}
+
+func (c *pendingCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *pendingCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, err := c.count(ctx)
+	if err != nil {
+		c.log.Warn("count pending webhook deliveries for /metrics", "err", err)
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(n))
+}
