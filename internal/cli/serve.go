@@ -75,13 +75,14 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		log.Info("exporting over OTLP", "protocol", env.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
 
+	events := telemetry.NewEvents(log, otlp)
 	runner := jobs.New(db, log, metrics, jobs.Options{
 		Workers:      cfg.Jobs.Workers,
 		Lease:        cfg.Jobs.Lease,
 		PollInterval: cfg.Jobs.PollInterval,
 		MaxAttempts:  cfg.Jobs.MaxAttempts,
 	})
-	if err := setupCIEvents(ctx, db, runner, cfg, log); err != nil {
+	if err := setupCIEvents(ctx, db, runner, cfg, log, events); err != nil {
 		ln.Close()
 		return err
 	}
@@ -92,7 +93,7 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 	defer hooks.stop()
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
-	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, AnonymousRead: anon,
+	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon,
 		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),

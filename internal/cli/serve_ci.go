@@ -11,12 +11,13 @@ import (
 	"github.com/sextant-dev/sextant/internal/jobs"
 	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
+	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
 // setupCIEvents prepares what CI/CD events need at startup: the tokens of
 // the configuration become the live configured tokens, and the
 // deployment-frequency job gets its handler and schedule.
-func setupCIEvents(ctx context.Context, db *store.DB, runner *jobs.Runner, cfg config.Config, log *slog.Logger) error {
+func setupCIEvents(ctx context.Context, db *store.DB, runner *jobs.Runner, cfg config.Config, log *slog.Logger, events *telemetry.Events) error {
 	tokens := make([]store.ConfigToken, 0, len(cfg.API.Tokens))
 	for i, t := range cfg.API.Tokens {
 		spec, err := config.ParseTokenSpec(t.Reveal())
@@ -34,7 +35,7 @@ func setupCIEvents(ctx context.Context, db *store.DB, runner *jobs.Runner, cfg c
 	if err != nil {
 		return fmt.Errorf("metrics.deployment_frequency.schedule: %w", err)
 	}
-	runner.Handle(metrics.DeployFreqKind, metrics.NewDeployFreq(db, log, df.WindowDays).Handle)
+	runner.Handle(metrics.DeployFreqKind, metrics.NewDeployFreq(db, events, df.WindowDays).Handle)
 	args, err := json.Marshal(metrics.DeployFreqArgs{WindowDays: df.WindowDays})
 	if err != nil {
 		return err

@@ -57,7 +57,7 @@ func digest(t *testing.T, opts Options) (string, map[string]int, int, *Summary) 
 }
 
 func TestStreamIsDeterministic(t *testing.T) {
-	opts := Options{Seed: 7, Months: 2, End: testEnd}
+	opts := Options{Seed: 7, Months: 1, End: testEnd}
 	a, _, _, _ := digest(t, opts)
 	b, _, _, _ := digest(t, opts)
 	if a != b {
@@ -70,7 +70,7 @@ func TestStreamIsDeterministic(t *testing.T) {
 }
 
 func TestSummaryCountsWhatWasEmitted(t *testing.T) {
-	_, byEvent, ci, sum := digest(t, Options{Seed: 1, Months: 3, End: testEnd})
+	_, byEvent, ci, sum := digest(t, Options{Seed: 1, Months: 2, End: testEnd})
 	total := 0
 	for ev, n := range byEvent {
 		total += n
@@ -87,7 +87,7 @@ func TestSummaryCountsWhatWasEmitted(t *testing.T) {
 	for _, ev := range []string{"pull_request", "pull_request_review", "push", "deployment", "deployment_status",
 		"issues", "issue_comment", "membership", "organization", "team", "repository", "release", "workflow_run"} {
 		if byEvent[ev] == 0 {
-			t.Errorf("no %s deliveries in three months", ev)
+			t.Errorf("no %s deliveries in two months", ev)
 		}
 	}
 	if sum.PullRequestsMerged == 0 || sum.SquashMerges == 0 || sum.RebaseMerges == 0 || sum.MergeCommits == 0 {
@@ -101,7 +101,11 @@ func TestSummaryCountsWhatWasEmitted(t *testing.T) {
 // The teams are generated for different DORA levels so the dashboard shows
 // contrast: an elite team deploys more often and fails less than a low one.
 func TestTeamsLandInDifferentLevels(t *testing.T) {
-	_, _, _, sum := digest(t, Options{Seed: 1, Months: 6, End: testEnd})
+	// The summary alone: no need to encode every body.
+	sum, err := Stream(Options{Seed: 1, Months: 4, End: testEnd}, func(*Item) error { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
 	byLevel := map[string]TeamSummary{}
 	for _, ts := range sum.Teams {
 		byLevel[ts.Level] = ts

@@ -11,18 +11,21 @@ import (
 
 	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/store"
+	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
 // CIEvents stores CI events and turns deploys, rollbacks and incidents into
 // deployments and incidents.
 type CIEvents struct {
-	db  *store.DB
-	log *slog.Logger
+	db     *store.DB
+	log    *slog.Logger
+	events *telemetry.Events
 }
 
-// NewCIEvents returns a CIEvents writing to db.
-func NewCIEvents(db *store.DB, log *slog.Logger) *CIEvents {
-	return &CIEvents{db: db, log: log}
+// NewCIEvents returns a CIEvents writing to db and reporting each stored
+// event to events (which may be nil).
+func NewCIEvents(db *store.DB, log *slog.Logger, events *telemetry.Events) *CIEvents {
+	return &CIEvents{db: db, log: log, events: events}
 }
 
 // Record stores e, reported with the token tokenID at now, and applies its
@@ -109,16 +112,37 @@ func (c *CIEvents) Record(ctx context.Context, tokenID int64, e core.CIEvent, no
 		}
 		return core.CIEvent{}, false, err
 	}
-	log := c.log.With("event", stored.Event, "repo", stored.Repo, "id", stored.ID, "token", stored.Token)
-	switch {
-	case !created:
-		log.Debug("ci event already stored", "client_id", stored.ClientID)
-	case unmatchedRollback:
-		log.Info("ci event stored; rollback matched no successful deployment", "environment", stored.Environment)
-	default:
-		log.Info("ci event stored", "deployment", stored.DeploymentID, "incident", stored.IncidentID)
+	if !created {
+		c.log.Debug("ci event already stored", "event", stored.Event, "repo", stored.Repo, "id", stored.ID, "client_id", stored.ClientID)
+		return stored, false, nil
 	}
-	return stored, created, nil
+	if unmatchedRollback {
+		c.log.Warn("rollback matched no successful deployment", "repo", stored.Repo, "environment", stored.Environment, "id", stored.ID)
+	}
+	c.events.Record(ctx, telemetry.EventCIEvent, stored.Time, CIEventFields(stored)...)
+	return stored, true, nil
+}
+
+// CIEventFields are the fields a stored CI event is logged and exported
+// with: the same keys for every event, empty ones left out.
+func CIEventFields(e core.CIEvent) []slog.Attr {
+	f := []slog.Attr{slog.String("event", e.Event), slog.String("repo", e.Repo), slog.Int64("id", e.ID)}
+	for _, kv := range [][2]string{{"environment", e.Environment}, {"status", e.Status}, {"sha", e.SHA},
+		{"ref", e.Ref}, {"client_id", e.ClientID}, {"deployment", e.Deployment}, {"token", e.Token}} {
+		if kv[1] != "" {
+			f = append(f, slog.String(kv[0], kv[1]))
+		}
+	}
+	if e.DurationMS != nil {
+		f = append(f, slog.Int64("duration_ms", *e.DurationMS))
+	}
+	if e.DeploymentID != 0 {
+		f = append(f, slog.Int64("deployment_id", e.DeploymentID))
+	}
+	if e.IncidentID != 0 {
+		f = append(f, slog.Int64("incident_id", e.IncidentID))
+	}
+	return f
 }
 
 func refersToDeployment(event string) bool {

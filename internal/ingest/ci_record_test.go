@@ -27,7 +27,7 @@ func newRecordFixture(t *testing.T, db *store.DB) *recordFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &recordFixture{t: t, db: db, ci: NewCIEvents(db, slog.New(slog.NewTextHandler(io.Discard, nil))), tok: tok.ID}
+	return &recordFixture{t: t, db: db, ci: NewCIEvents(db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil), tok: tok.ID}
 }
 
 // record parses body as a version 1 event and records it with token tok.

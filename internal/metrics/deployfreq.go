@@ -15,6 +15,7 @@ import (
 	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/jobs"
 	"github.com/sextant-dev/sextant/internal/store"
+	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
 // Deployment frequency job: its job kind (and schedule name), the name of
@@ -49,16 +50,17 @@ type DeployFreqValue struct {
 // over a window of whole days, per repository and environment.
 type DeployFreq struct {
 	db         *store.DB
-	log        *slog.Logger
+	events     *telemetry.Events
 	windowDays int
 }
 
-// NewDeployFreq returns the job; windowDays is the default window.
-func NewDeployFreq(db *store.DB, log *slog.Logger, windowDays int) *DeployFreq {
+// NewDeployFreq returns the job; windowDays is the default window. Each
+// value computed goes to events (a log line, and OTLP when it is on).
+func NewDeployFreq(db *store.DB, events *telemetry.Events, windowDays int) *DeployFreq {
 	if windowDays <= 0 {
 		windowDays = DefaultDeployFreqWindowDays
 	}
-	return &DeployFreq{db: db, log: log, windowDays: windowDays}
+	return &DeployFreq{db: db, events: events, windowDays: windowDays}
 }
 
 // Handle runs one job (a jobs.Handler). The window ends when the job was
@@ -131,9 +133,11 @@ func (d *DeployFreq) Compute(ctx context.Context, end time.Time, windowDays int,
 		return nil, fmt.Errorf("store deployment frequency for %s: %w", end.Format(time.RFC3339), err)
 	}
 	for _, v := range values {
-		d.log.Info("deployment frequency", "repo", v.Repo, "environment", v.Environment,
-			"deployments", v.Deployments, "window_days", v.WindowDays, "per_day", v.PerDay,
-			"from", v.From, "to", v.To)
+		d.events.Record(ctx, telemetry.EventCalcDeploymentFreq, end,
+			slog.String("repo", v.Repo), slog.String("environment", v.Environment),
+			slog.Int64("deployments", v.Deployments), slog.Int("window_days", v.WindowDays),
+			slog.Float64("per_day", v.PerDay), slog.Float64("per_week", v.PerWeek),
+			slog.Time("from", v.From), slog.Time("to", v.To))
 	}
 	return values, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/sextant-dev/sextant/internal/ingest"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/store/storetest"
+	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
 var (
@@ -30,7 +31,7 @@ func seedDeployments(t *testing.T, db *store.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ci := ingest.NewCIEvents(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ci := ingest.NewCIEvents(db, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	record := func(parse func([]byte, time.Time) (core.CIEvent, error), body string) {
 		t.Helper()
 		e, err := parse([]byte(body), later)
@@ -86,7 +87,7 @@ func TestDeploymentFrequency(t *testing.T) {
 		ctx := context.Background()
 		seedDeployments(t, db)
 		var logs bytes.Buffer
-		df := NewDeployFreq(db, slog.New(slog.NewJSONHandler(&logs, nil)), 0)
+		df := NewDeployFreq(db, telemetry.NewEvents(slog.New(slog.NewJSONHandler(&logs, nil)), nil), 0)
 		job := &store.Job{ID: 1, Kind: DeployFreqKind, Args: `{"window_days":30}`, CreatedAt: freqEnd.Add(400 * time.Millisecond)}
 		for range 2 { // a rerun for the same period replaces its results
 			if err := df.Handle(ctx, job); err != nil {
@@ -158,7 +159,7 @@ func TestDeploymentFrequency(t *testing.T) {
 		if err := json.Unmarshal([]byte(lines[0]), &line); err != nil {
 			t.Fatal(err)
 		}
-		if line["msg"] != "deployment frequency" || line["repo"] != "acme/api" || line["environment"] != "production" ||
+		if line["msg"] != "event" || line["kind"] != "calc_deployment_freq" || line["repo"] != "acme/api" || line["environment"] != "production" ||
 			line["deployments"] != 4.0 || line["per_day"] != 0.1333 || line["window_days"] != 30.0 {
 			t.Errorf("log line %s", lines[0])
 		}
@@ -169,7 +170,7 @@ func TestDeploymentFrequencyWindowAndArgs(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	ctx := context.Background()
 	seedDeployments(t, db)
-	df := NewDeployFreq(db, slog.New(slog.NewTextHandler(io.Discard, nil)), 7)
+	df := NewDeployFreq(db, nil, 7)
 	// Default window from the job's configuration: 7 days holds only the
 	// 2026-05-31 deploy of acme/api production.
 	values, err := df.Compute(ctx, freqEnd, 7, later)

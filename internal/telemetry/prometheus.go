@@ -23,6 +23,7 @@ type Metrics struct {
 	JobsFinished *prometheus.CounterVec
 	JobDuration  *prometheus.HistogramVec
 	OTLPDropped  prometheus.Counter
+	CIEvents     *prometheus.CounterVec
 }
 
 // New creates the metrics and registers them with a fresh registry.
@@ -47,12 +48,16 @@ func New() *Metrics {
 			Help:    "Job run time by kind.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 4, 10),
 		}, []string{"kind"}),
+		CIEvents: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sextant_ci_events_total",
+			Help: "CI/CD events received, by event (custom names as \"custom\") and outcome (stored, duplicate, or the error code of a rejection).",
+		}, []string{"event", "outcome"}),
 		OTLPDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "sextant_otlp_dropped_total",
 			Help: "Events not exported over OTLP because the queue was full or the collector failed.",
 		}),
 	}
-	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.JobsFinished, m.JobDuration, m.OTLPDropped,
+	m.Registry.MustRegister(m.HTTPRequests, m.HTTPDuration, m.JobsFinished, m.JobDuration, m.OTLPDropped, m.CIEvents,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -45,25 +45,45 @@ func (s *Server) recordEvent(w http.ResponseWriter, r *http.Request, tok core.AP
 	parse func([]byte, time.Time) (core.CIEvent, error), createdStatus int) {
 	body, err := readBody(w, r, ingest.MaxCIBody)
 	if err != nil {
-		s.writeAPIError(w, r, err, core.ScopeEventsWrite)
+		s.rejectEvent(w, r, "unknown", err)
 		return
 	}
 	now := time.Now()
 	e, err := parse(body, now)
 	if err != nil {
-		s.writeAPIError(w, r, err, core.ScopeEventsWrite)
+		s.rejectEvent(w, r, e.Event, err)
 		return
 	}
-	stored, created, err := ingest.NewCIEvents(s.db, s.log).Record(r.Context(), tok.ID, e, now)
+	stored, created, err := s.ci.Record(r.Context(), tok.ID, e, now)
 	if err != nil {
-		s.writeAPIError(w, r, err, core.ScopeEventsWrite)
+		s.rejectEvent(w, r, e.Event, err)
 		return
 	}
-	status := http.StatusOK
+	status, outcome := http.StatusOK, "duplicate"
 	if created {
-		status = createdStatus
+		status, outcome = createdStatus, "stored"
 	}
+	s.metrics.CIEvents.WithLabelValues(ciEventLabel(stored.Event), outcome).Inc()
 	writeJSON(w, status, stored)
+}
+
+// rejectEvent answers a refused event and counts it by its error code.
+func (s *Server) rejectEvent(w http.ResponseWriter, r *http.Request, event string, err error) {
+	s.metrics.CIEvents.WithLabelValues(ciEventLabel(event), string(core.ErrorCode(err))).Inc()
+	s.writeAPIError(w, r, err, core.ScopeEventsWrite)
+}
+
+// ciEventLabel keeps the event label's values bounded: custom names, which
+// clients choose freely, share one label value.
+func ciEventLabel(event string) string {
+	switch event {
+	case core.EventPush, core.EventDeploy, core.EventTestPass, core.EventTestFail,
+		core.EventIncidentOpened, core.EventIncidentResolved, core.EventRollback:
+		return event
+	case "", "unknown":
+		return "unknown"
+	}
+	return "custom"
 }
 
 // readBody reads a request body of at most limit bytes; a larger one is a

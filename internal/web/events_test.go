@@ -414,3 +414,27 @@ func TestListEvents(t *testing.T) {
 		}
 	})
 }
+
+// Every event received is counted by event and outcome; custom names share
+// one label value so clients cannot grow the series without bound.
+func TestCIEventMetrics(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	f := newEventsFixture(t, db)
+	f.post("/api/v1/events", f.writer, `{"event":"deploy","repo":"acme/api","id":"d1"}`)
+	f.post("/api/v1/events", f.writer, `{"event":"deploy","repo":"acme/api","id":"d1"}`)
+	f.post("/api/v1/events", f.writer, `{"event":"deploy","repo":"acme"}`)
+	f.post("/api/v1/events", f.writer, `{"event":"nightly.build","repo":"acme/api"}`)
+	f.post("/api/v1/events", f.writer, `not json`)
+	a := f.do("GET", "/metrics", "", nil)
+	for _, want := range []string{
+		`sextant_ci_events_total{event="deploy",outcome="stored"} 1`,
+		`sextant_ci_events_total{event="deploy",outcome="duplicate"} 1`,
+		`sextant_ci_events_total{event="deploy",outcome="invalid"} 1`,
+		`sextant_ci_events_total{event="custom",outcome="stored"} 1`,
+		`sextant_ci_events_total{event="unknown",outcome="invalid"} 1`,
+	} {
+		if !strings.Contains(string(a.body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}

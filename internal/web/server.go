@@ -23,6 +23,7 @@ type Server struct {
 	log           *slog.Logger
 	metrics       *telemetry.Metrics
 	anonymousRead bool
+	ci            *ingest.CIEvents
 	mux           *http.ServeMux
 
 	webhooks     *ingest.Webhooks
@@ -35,6 +36,8 @@ type Deps struct {
 	DB      *store.DB
 	Log     *slog.Logger
 	Metrics *telemetry.Metrics
+	// Events receives every processed event (log line, OTLP); may be nil.
+	Events *telemetry.Events
 	// AnonymousRead lets read endpoints answer without a token (the
 	// default for a server listening on loopback only).
 	AnonymousRead bool
@@ -49,7 +52,8 @@ type Deps struct {
 
 // New builds a server with every route registered.
 func New(d Deps) *Server {
-	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead, mux: http.NewServeMux(),
+	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead,
+		ci: ingest.NewCIEvents(d.DB, d.Log, d.Events), mux: http.NewServeMux(),
 		webhooks: d.Webhooks, verifier: ghmap.NewVerifier(d.WebhookSecrets), webhookCount: d.WebhookCounters}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
