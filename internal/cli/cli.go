@@ -48,6 +48,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server, webhook intake and background jobs", runServe},
 		{"migrate", "apply database migrations (migrate status: show them)", runMigrate},
+		{"demo", "generate a demo organization into a database, or send it to a server as webhooks", runDemo},
 		{"config", "check a configuration (config check) or print its reference (config docs)", runConfig},
 		{"export", "export pulls, reviews, deployments, incidents or events as JSONL or CSV, or archive events into git", runExport},
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
@@ -205,14 +206,19 @@ func addConfigFlags(fs *flagSet, keys ...string) *configFlags {
 	return cf
 }
 
+// isSet reports whether the flag of config key k was given.
+func (cf *configFlags) isSet(k string) bool {
+	set := false
+	cf.fs.Visit(func(f *flag.Flag) { set = set || f.Name == strings.ReplaceAll(k, ".", "-") })
+	return set
+}
+
 // load builds the configuration from the file, the environment and the
 // flags the user set.
 func (cf *configFlags) load(env Env) (config.Config, error) {
-	set := map[string]bool{}
-	cf.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	flags := map[string]string{}
 	for k, v := range cf.keys {
-		if set[strings.ReplaceAll(k, ".", "-")] {
+		if cf.isSet(k) {
 			flags[k] = *v
 		}
 	}
