@@ -259,4 +259,3 @@ func serverReason(answer []byte) string {
 	}
 	return "no reason given"
 }
-
