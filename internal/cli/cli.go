@@ -48,9 +48,9 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP server, webhook intake and background jobs", runServe},
 		{"migrate", "apply database migrations (migrate status: show them)", runMigrate},
+		{"demo", "generate a demo organization into a database, send it to a server as webhooks, or serve it as a fake GitHub", runDemo},
 		{"config", "check a configuration (config check) or print its reference (config docs)", runConfig},
 		{"export", "export pulls, reviews, deployments, incidents or events as JSONL or CSV, or archive events into git", runExport},
-		{"demo", "generated demo data (demo github: a fake GitHub serving a generated organization)", runDemo},
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
 		{"bench", "measure a running server (bench ingest: webhook intake)", runBench},
 		{"replay", "rebuild projections from the stored webhook deliveries", runReplay},
@@ -208,14 +208,19 @@ func addConfigFlags(fs *flagSet, keys ...string) *configFlags {
 	return cf
 }
 
+// isSet reports whether the flag of config key k was given.
+func (cf *configFlags) isSet(k string) bool {
+	set := false
+	cf.fs.Visit(func(f *flag.Flag) { set = set || f.Name == strings.ReplaceAll(k, ".", "-") })
+	return set
+}
+
 // load builds the configuration from the file, the environment and the
 // flags the user set.
 func (cf *configFlags) load(env Env) (config.Config, error) {
-	set := map[string]bool{}
-	cf.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	flags := map[string]string{}
 	for k, v := range cf.keys {
-		if set[strings.ReplaceAll(k, ".", "-")] {
+		if cf.isSet(k) {
 			flags[k] = *v
 		}
 	}

@@ -14,15 +14,6 @@ import (
 	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
-// runDemo dispatches sextant demo's subcommands. Only "github" lives here;
-// the other demo subcommands join this switch.
-func runDemo(ctx context.Context, env Env, args []string) error {
-	if len(args) > 0 && args[0] == "github" {
-		return runDemoGitHub(ctx, env, args[1:])
-	}
-	return usageError{errors.New("want a subcommand: github (sextant demo github --addr 127.0.0.1:9090)")}
-}
-
 // runDemoGitHub serves a generated organization from the fake GitHub until
 // interrupted, so sync can be tried without a GitHub account.
 func runDemoGitHub(ctx context.Context, env Env, args []string) error {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/config"
+	"github.com/sextant-dev/sextant/internal/demo"
 	"github.com/sextant-dev/sextant/internal/jobs"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
@@ -18,6 +19,8 @@ import (
 func runServe(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [flags]")
 	cf := addConfigFlags(fs, "addr", "db", "log.format", "log.level")
+	demoMode := fs.Bool("demo", false, "serve a generated demo organization from its own database ("+demoDB+
+		", or --db), generating it on the first run")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -28,7 +31,44 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *demoMode {
+		// The demo never touches the configured database: only a --db
+		// given with --demo on the command line replaces the demo's own.
+		if !cf.isSet("db") {
+			cfg.DB = demoDB
+		}
+		if err := prepareDemo(ctx, env, cfg); err != nil {
+			return err
+		}
+	}
 	return serve(ctx, env, cfg, nil)
+}
+
+// demoDB is the database of serve --demo.
+const demoDB = "sextant-demo.db"
+
+// prepareDemo generates the small demo organization into cfg.DB unless a
+// complete one is there already.
+func prepareDemo(ctx context.Context, env Env, cfg config.Config) error {
+	db, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	loaded, err := demoLoaded(ctx, db)
+	if err != nil || loaded {
+		return err
+	}
+	opts := demo.Options{Seed: 1, Scale: demo.Small, End: time.Now().UTC().Truncate(24 * time.Hour)}
+	fmt.Fprintf(env.Stderr, "first run of the demo: generating a year of a small organization into %s (a few seconds)\n", db.Target)
+	start := time.Now()
+	sum, err := loadDemo(ctx, db, opts, newLogger(env.Stderr, cfg), nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "demo ready in %s: %d pull requests, %d deployments, %d incidents\n",
+		time.Since(start).Round(100*time.Millisecond), sum.PullRequests, sum.Deployments, sum.Incidents)
+	return nil
 }
 
 // serve runs the server until ctx is done. When ready is not nil it

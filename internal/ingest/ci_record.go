@@ -17,9 +17,10 @@ import (
 // CIEvents stores CI events and turns deploys, rollbacks and incidents into
 // deployments and incidents.
 type CIEvents struct {
-	db     *store.DB
-	log    *slog.Logger
-	events *telemetry.Events
+	db       *store.DB
+	log      *slog.Logger
+	events   *telemetry.Events
+	webhooks *Webhooks
 }
 
 // NewCIEvents returns a CIEvents writing to db and reporting each stored
@@ -28,6 +29,12 @@ func NewCIEvents(db *store.DB, log *slog.Logger, events *telemetry.Events) *CIEv
 	return &CIEvents{db: db, log: log, events: events}
 }
 
+// FollowWebhooks makes a rollback that names no deployment first project
+// the webhook deliveries already received: the deployment it rolls back
+// may be a GitHub deployment whose status was acknowledged a moment ago
+// and is still waiting for the projector.
+func (c *CIEvents) FollowWebhooks(w *Webhooks) { c.webhooks = w }
+
 // Record stores e, reported with the token tokenID at now, and applies its
 // domain effects in the same transaction: either all of it is committed or
 // nothing is. When the token already stored an event of that name under
@@ -35,6 +42,13 @@ func NewCIEvents(db *store.DB, log *slog.Logger, events *telemetry.Events) *CIEv
 // created false.
 func (c *CIEvents) Record(ctx context.Context, tokenID int64, e core.CIEvent, now time.Time) (stored core.CIEvent, created bool, err error) {
 	e.TokenID, e.ReceivedAt = tokenID, now.UTC().Truncate(time.Millisecond)
+	if e.Event == core.EventRollback && e.Deployment == "" && c.webhooks != nil {
+		if _, err := c.webhooks.ProjectPending(ctx); err != nil {
+			// The rollback is still worth storing; it may only miss the
+			// very latest deployment.
+			c.log.Warn("project pending webhooks before a rollback", "repo", e.Repo, "err", err)
+		}
+	}
 	var unmatchedRollback bool
 	err = c.db.Tx(ctx, func(tx *sql.Tx) error {
 		if e.ClientID != "" {

@@ -55,6 +55,9 @@ func New(d Deps) *Server {
 	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead,
 		ci: ingest.NewCIEvents(d.DB, d.Log, d.Events), mux: http.NewServeMux(),
 		webhooks: d.Webhooks, verifier: ghmap.NewVerifier(d.WebhookSecrets), webhookCount: d.WebhookCounters}
+	if d.Webhooks != nil {
+		s.ci.FollowWebhooks(d.Webhooks)
+	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
