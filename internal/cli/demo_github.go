@@ -17,11 +17,9 @@ import (
 // runDemoGitHub serves a generated organization from the fake GitHub until
 // interrupted, so sync can be tried without a GitHub account.
 func runDemoGitHub(ctx context.Context, env Env, args []string) error {
-	fs := newFlagSet(env, "demo github", "demo github [--addr HOST:PORT] [--seed N] [--scale small|medium|large] [--months M] [--org LOGIN] [--enterprise]")
+	fs := newFlagSet(env, "demo github", "demo github [--addr HOST:PORT] [--seed N] [--scale small|medium|large] [--months M] [--end DATE] [--org LOGIN] [--enterprise]")
 	addr := fs.String("addr", "127.0.0.1:9090", "listen address of the fake GitHub")
-	seed := fs.Int64("seed", 1, "seed of the generated organization (the same seed serves the same data)")
-	scale := fs.String("scale", "small", "size of the organization: small, medium or large")
-	months := fs.Int("months", demo.DefaultMonths, "months of history")
+	df := addDemoFlags(fs)
 	org := fs.String("org", demo.DefaultOrg, "organization login")
 	enterprise := fs.Bool("enterprise", false, "serve GitHub Enterprise Server's paths (/api/v3 and /api/graphql)")
 	restLimit := fs.Int("rest-limit", 5000, "REST requests per token per hour")
@@ -29,13 +27,14 @@ func runDemoGitHub(ctx context.Context, env Env, args []string) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	sc, err := demo.ParseScale(*scale)
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	opts, err := df.options(time.Now())
 	if err != nil {
-		return usageError{fmt.Errorf("--scale: %w", err)}
+		return err
 	}
-	if *months < 1 || *months > 60 {
-		return usageError{fmt.Errorf("--months: must be between 1 and 60, got %d", *months)}
-	}
+	opts.Org = *org
 	if *restLimit < 1 || *graphqlLimit < 1 {
 		return usageError{errors.New("--rest-limit and --graphql-limit must be positive")}
 	}
@@ -43,10 +42,7 @@ func runDemoGitHub(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The history ends at today's midnight UTC: the same seed serves the
-	// same data all day.
-	end := time.Now().UTC().Truncate(24 * time.Hour)
-	sum, err := fake.Load(demo.Options{Seed: *seed, Scale: sc, Months: *months, End: end, Org: *org})
+	sum, err := fake.Load(opts)
 	if err != nil {
 		return fmt.Errorf("generate the demo organization: %w", err)
 	}

@@ -99,9 +99,9 @@ func TestDemoGitHubBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"demo", "github", "--scale", "huge"}, `unknown scale "huge"`},
-		{[]string{"demo", "github", "--months", "0"}, "--months: must be between 1 and 60"},
-		{[]string{"demo"}, "want a subcommand: github"},
+		{[]string{"demo", "github", "--scale", "huge"}, `--scale: "huge" is not small, medium or large`},
+		{[]string{"demo", "github", "--months", "0"}, "--months: 0 is not between 1 and 60"},
+		{[]string{"demo", "github", "extra"}, `unexpected argument "extra"`},
 		{[]string{"demo", "github", "--bogus"}, "flag provided but not defined"},
 	} {
 		var stderr strings.Builder
