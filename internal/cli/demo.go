@@ -118,7 +118,7 @@ func (f *demoFlags) options(now time.Time) (demo.Options, error) {
 // CI events by their ids), so an interrupted load can simply run again.
 func loadDemo(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger, progress io.Writer) (*demo.Summary, error) {
 	// Bulk loading may use every core: nothing else is waiting for them.
-	wh := ingest.NewWebhooks(db, log, ingest.WebhookOptions{Workers: runtime.GOMAXPROCS(0), ProjectBatch: 512})
+	wh := ingest.NewWebhooks(db, log, ingest.WebhookOptions{Workers: runtime.GOMAXPROCS(0)})
 	ci := ingest.NewCIEvents(db, log, nil)
 	ci.FollowWebhooks(wh)
 	tokenID, err := demoToken(ctx, db)
@@ -127,21 +127,20 @@ func loadDemo(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Lo
 	}
 	const batchSize = 2000
 	var (
-		batch         []ingest.Delivery
-		deliveries    int
-		lastProgress  = time.Now()
-		lastDelivered time.Time
+		total        ingest.LoadStats
+		queued       int
+		lastProgress = time.Now()
 	)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		if _, err := wh.Store(ctx, batch); err != nil {
-			return err
-		}
-		deliveries += len(batch)
-		batch = batch[:0]
-		return nil
+	loader := wh.NewLoader(ctx, batchSize)
+	// settle waits until every delivery queued so far is stored and
+	// projected.
+	settle := func() error {
+		st, err := loader.Close()
+		total.Stored += st.Stored
+		total.Duplicates += st.Duplicates
+		total.Failed += st.Failed
+		loader = wh.NewLoader(ctx, batchSize)
+		return err
 	}
 	sum, err := demo.Stream(opts, func(it *demo.Item) error {
 		if d := it.Delivery; d != nil {
@@ -149,45 +148,38 @@ func loadDemo(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Lo
 			if err != nil {
 				return fmt.Errorf("delivery %s: %w", d.GUID, err)
 			}
-			batch = append(batch, ingest.Delivery{GUID: d.GUID, Event: d.Event, Action: d.Action, Body: body, ReceivedAt: it.Time})
-			lastDelivered = it.Time
-			if len(batch) < batchSize {
-				return nil
+			ld := ingest.Delivery{GUID: d.GUID, Event: d.Event, Action: d.Action, Body: body, ReceivedAt: it.Time}
+			// The generated event saves decoding the body again, except for
+			// a transfer, whose "changes" only the body holds.
+			if d.Transfer == nil {
+				ld.Payload = d.Payload
 			}
-			if err := flush(); err != nil {
-				return err
-			}
+			queued++
 			if progress != nil && time.Since(lastProgress) > 2*time.Second {
 				lastProgress = time.Now()
-				fmt.Fprintf(progress, "  %d deliveries stored, up to %s\n", deliveries, lastDelivered.Format(time.DateOnly))
+				fmt.Fprintf(progress, "  %d deliveries, up to %s\n", queued, it.Time.Format(time.DateOnly))
 			}
-			return nil
+			return loader.Add(ld)
 		}
 		// A CI event follows the deliveries before it: a rollback naming
 		// no deployment rolls back the latest one, which may be a GitHub
-		// deployment still in the batch.
+		// deployment still being loaded.
 		if it.CI.Event == core.EventRollback && it.CI.Deployment == "" {
-			if err := flush(); err != nil {
+			if err := settle(); err != nil {
 				return err
 			}
 		}
 		return recordDemoCIEvent(ctx, ci, tokenID, it)
 	})
+	if cerr := settle(); err == nil {
+		err = cerr
+	}
+	loader.Close()
 	if err != nil {
 		return nil, fmt.Errorf("generate demo: %w", err)
 	}
-	if err := flush(); err != nil {
-		return nil, fmt.Errorf("generate demo: %w", err)
-	}
-	if progress != nil {
-		fmt.Fprintf(progress, "  %d deliveries stored; projecting\n", deliveries)
-	}
-	st, err := wh.ProjectPending(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("project demo deliveries: %w", err)
-	}
-	if st.Failed > 0 {
-		return nil, fmt.Errorf("project demo deliveries: %d of %d failed (see the log)", st.Failed, st.Projected)
+	if total.Failed > 0 {
+		return nil, fmt.Errorf("load demo deliveries: %d of %d failed to project (see the log)", total.Failed, total.Stored)
 	}
 	err = store.PutSyncState(ctx, db.W, store.SyncState{Scope: demoScope, Kind: demoKind, Watermark: opts.End,
 		Checkpoint: demoCheckpoint(opts), UpdatedAt: time.Now()})
