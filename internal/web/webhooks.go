@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 
 	gh "github.com/google/go-github/v89/github"
@@ -16,6 +17,11 @@ import (
 	"github.com/sextant-dev/sextant/internal/ingest"
 	"github.com/sextant-dev/sextant/internal/store"
 )
+
+// eventName is what GitHub's event names look like (pull_request,
+// workflow_job, …); anything else in X-GitHub-Event is refused before it
+// becomes a column and a metric label.
+var eventName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // Limits of the deliveries lookup.
 const maxLookupIDs = 10000
@@ -86,6 +92,8 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	var ps core.Problems
 	if event == "" {
 		ps.Add(gh.EventTypeHeader, "is required (the event type)")
+	} else if !eventName.MatchString(event) {
+		ps.Add(gh.EventTypeHeader, "is not an event name (letters, digits and _, at most 64)")
 	}
 	if guid == "" {
 		ps.Add(gh.DeliveryIDHeader, "is required (the delivery's unique id)")
@@ -106,7 +114,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		body = []byte(form.Get("payload"))
 	}
 	if err := ingest.CheckWebhookBody(body); err != nil {
-		reject("body", limitLabel(event), err)
+		reject("body", event, err)
 		return
 	}
 	if event == "ping" {
@@ -116,11 +124,11 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	hookID, _ := strconv.ParseInt(r.Header.Get("X-GitHub-Hook-ID"), 10, 64)
 	inserted, err := s.webhooks.Receive(r.Context(), ingest.Delivery{
-		GUID: guid, Event: limitLabel(event), HookID: hookID, Body: body,
+		GUID: guid, Event: event, HookID: hookID, Body: body,
 	})
 	if err != nil {
 		if core.ErrorCode(err) == core.CodeInvalid {
-			reject("body", limitLabel(event), err)
+			reject("body", event, err)
 			return
 		}
 		s.writeError(w, r, err)
@@ -131,14 +139,6 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "delivery": guid})
-}
-
-// limitLabel keeps an event name short: it becomes a column and a label.
-func limitLabel(s string) string {
-	if len(s) > 64 {
-		return s[:64]
-	}
-	return s
 }
 
 // deliveryLookup is the body of POST /api/v1/webhooks/deliveries/lookup.
