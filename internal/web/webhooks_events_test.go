@@ -35,8 +35,10 @@ func loadPayload(t *testing.T, path string) payload {
 	return p
 }
 
-func example(t *testing.T, rel string) payload { return loadPayload(t, filepath.Join(examplesDir, rel)) }
-func own(t *testing.T, rel string) payload     { return loadPayload(t, filepath.Join(ownExamples, rel)) }
+func example(t *testing.T, rel string) payload {
+	return loadPayload(t, filepath.Join(examplesDir, rel))
+}
+func own(t *testing.T, rel string) payload { return loadPayload(t, filepath.Join(ownExamples, rel)) }
 
 // get returns the value at a dotted path (array elements by index).
 func (p payload) get(path string) any {
