@@ -154,11 +154,11 @@ func TestHelpAndVersion(t *testing.T) {
 func TestMigrateAndStatus(t *testing.T) {
 	dir := t.TempDir()
 	out, _, code := run(t, dir, []string{"SEXTANT_DB=m.db"}, "migrate", "status")
-	if code != 0 || !strings.Contains(out, "pending") || !strings.Contains(out, "1 pending") {
+	if code != 0 || !regexp.MustCompile(`(\d+) migrations, \d+ pending`).MatchString(out) || strings.Contains(out, " 0 pending") {
 		t.Errorf("status before: exit %d, %q", code, out)
 	}
 	out, _, code = run(t, dir, []string{"SEXTANT_DB=m.db"}, "migrate")
-	if code != 0 || !strings.Contains(out, "applied migrations [1]") {
+	if code != 0 || !strings.Contains(out, "applied migrations [1 ") && !strings.Contains(out, "applied migrations [1]") {
 		t.Errorf("migrate: exit %d, %q", code, out)
 	}
 	out, _, code = run(t, dir, nil, "migrate", "status", "--db", "m.db")

@@ -140,7 +140,7 @@ func PullRequestVersion(pr core.PullRequest) int64 {
 	case pr.State == core.StateClosed:
 		rank = 1
 	}
-	return versionOf(rank, pr.ID, pr.RepoID, pr.Number, pr.NodeID, pr.AuthorID, pr.Title, pr.State, pr.Draft,
+	return versionOf(rank, pr.ID, pr.Number, pr.NodeID, pr.AuthorID, pr.Title, pr.State, pr.Draft,
 		pr.Merged, pr.MergeCommitSHA, pr.MergedByID, pr.HeadRef, pr.HeadSHA, pr.BaseRef, pr.CreatedAt, pr.UpdatedAt,
 		pr.ClosedAt, pr.MergedAt, pr.Additions, pr.Deletions, pr.ChangedFiles, pr.Commits, pr.ReviewComments,
 		pr.Abridged, pr.Labels != nil, pr.Labels)

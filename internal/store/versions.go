@@ -18,7 +18,9 @@ import (
 // total, so the same copies applied in any order leave the same row, and a
 // copy identical to the stored one changes nothing.
 
-// versionOf returns the version of content at rank (0 to 127).
+// versionOf returns the version of content at rank (0 to 127). Content
+// is what GitHub says about the object, never one of Sextant's own ids
+// (a repository's id depends on the order rows were first written).
 func versionOf(rank int, content ...any) int64 {
 	h := fnv.New64a()
 	var buf [8]byte
