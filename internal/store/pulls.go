@@ -320,7 +320,20 @@ func LinkPushToPullRequests(ctx context.Context, q Querier, repoID int64, ref st
 
 // PullRequestCommits returns the shas linked to a pull request, sorted.
 func PullRequestCommits(ctx context.Context, q Querier, prID int64) ([]string, error) {
-	return labelsOf(ctx, q, "pull_request_commits", "pull_request_id", prID)
+	rows, err := q.QueryContext(ctx, `SELECT sha FROM pull_request_commits WHERE pull_request_id = $1 ORDER BY sha`, prID)
+	if err != nil {
+		return nil, fmt.Errorf("commits of pull request %d: %w", prID, err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var sha string
+		if err := rows.Scan(&sha); err != nil {
+			return nil, err
+		}
+		out = append(out, sha)
+	}
+	return out, rows.Err()
 }
 
 // GetPullRequest returns one pull request by GitHub id, with its labels.
