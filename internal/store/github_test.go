@@ -42,6 +42,12 @@ func TestMembershipSpansIgnoreArrivalOrder(t *testing.T) {
 		// duplicate "added" at 25 while a member, and a removal at 30.
 		changes := []change{{true, 0}, {false, 10}, {true, 20}, {true, 25}, {false, 30}}
 		want := "[{0 10 member} {20 30 maintainer}]"
+		// One transaction: 120 orders of 5 changes, without an fsync each.
+		tx, err := db.W.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
 		for i, order := range permutations(len(changes)) {
 			team := int64(1000 + i)
 			for _, k := range order {
@@ -52,15 +58,15 @@ func TestMembershipSpansIgnoreArrivalOrder(t *testing.T) {
 				}
 				var err error
 				if c.added {
-					err = store.AddTeamMember(ctx, db.W, team, 7, role, at(c.at))
+					err = store.AddTeamMember(ctx, tx, team, 7, role, at(c.at))
 				} else {
-					err = store.RemoveTeamMember(ctx, db.W, team, 7, at(c.at))
+					err = store.RemoveTeamMember(ctx, tx, team, 7, at(c.at))
 				}
 				if err != nil {
 					t.Fatal(err)
 				}
 			}
-			ms, err := store.TeamMembers(ctx, db.R, team)
+			ms, err := store.TeamMembers(ctx, tx, team)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,6 +77,9 @@ func TestMembershipSpansIgnoreArrivalOrder(t *testing.T) {
 			if s := fmt.Sprint(got); s != want {
 				t.Fatalf("order %v gives spans %s; want %s", order, s, want)
 			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
 		}
 		// A removal seen before any addition opens nothing until the
 		// addition arrives; a redelivered change is ignored.
