@@ -94,7 +94,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	if event == "" {
 		ps.Add(gh.EventTypeHeader, "is required (the event type)")
 	} else if !eventName.MatchString(event) {
-		ps.Add(gh.EventTypeHeader, "is not an event name (letters, digits and _, at most 64)")
+		ps.Add(gh.EventTypeHeader, "is not an event name (at most 64 letters, digits, _, . or -)")
 	}
 	if guid == "" {
 		ps.Add(gh.DeliveryIDHeader, "is required (the delivery's unique id)")
