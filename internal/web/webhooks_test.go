@@ -243,6 +243,8 @@ func TestWebhookRejectionsStoreNothing(t *testing.T) {
 				body, 400, "X-Github-Event: is required"},
 			{"missing delivery", "POST", map[string]string{"X-GitHub-Event": "pull_request", ghmap.SignatureHeader: signed(body)},
 				body, 400, "X-Github-Delivery: is required"},
+			{"event not a name", "POST", map[string]string{"X-GitHub-Event": "pull request!", "X-GitHub-Delivery": "d12",
+				ghmap.SignatureHeader: signed(body)}, body, 400, "is not an event name"},
 			{"array body", "POST", map[string]string{"X-GitHub-Event": "push", "X-GitHub-Delivery": "d7",
 				ghmap.SignatureHeader: signed([]byte(`[1,2]`))}, []byte(`[1,2]`), 400, "not a JSON object"},
 			{"broken JSON", "POST", map[string]string{"X-GitHub-Event": "push", "X-GitHub-Delivery": "d8",
