@@ -465,5 +465,12 @@ func FuzzWebhookHandler(f *testing.F) {
 		if _, err := fx.hooks.ProjectPending(context.Background()); err != nil {
 			t.Fatalf("projection of event %q body %q: %v", event, body, err)
 		}
+		// The projector turns a panic into the delivery's error to keep
+		// running; none may happen.
+		var panics int
+		db.R.QueryRow(`SELECT COUNT(*) FROM webhook_deliveries WHERE projection_error LIKE 'panic:%'`).Scan(&panics)
+		if panics > 0 {
+			t.Fatalf("event %q body %q: the projection panicked", event, body)
+		}
 	})
 }
