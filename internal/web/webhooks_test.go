@@ -442,6 +442,19 @@ func FuzzWebhookHandler(f *testing.F) {
 		f.Add("pull_request", []byte(seed))
 	}
 	f.Add("push", readFile(&testing.T{}, examplesDir+"/push/payload.json"))
+	// Half-empty payloads of the projected events reach their nil paths.
+	for event, body := range map[string]string{
+		"issues":              `{"action":"transferred","issue":{"id":1,"number":1},"changes":{"new_issue":{"id":2}},"repository":{"id":3,"full_name":"a/b"}}`,
+		"membership":          `{"action":"removed","scope":"team","team":{"id":1,"deleted":true},"member":{"id":2,"login":"x"}}`,
+		"deployment_status":   `{"deployment":{"id":1},"deployment_status":null,"repository":{"id":3,"full_name":"a/b"}}`,
+		"team":                `{"action":"added_to_repository","team":{"id":1,"slug":"t"},"repository":null}`,
+		"installation":        `{"action":"created","installation":{"account":null},"repositories":[null,{}]}`,
+		"check_run":           `{"check_run":{"id":1,"name":"x","check_suite":null},"repository":{"id":3,"full_name":"a/b"}}`,
+		"pull_request_review": `{"review":null,"pull_request":{"id":5,"number":1},"repository":{"id":3,"full_name":"a/b"}}`,
+		"organization":        `{"action":"member_added","membership":{"user":null},"organization":{"id":1,"login":"o"}}`,
+	} {
+		f.Add(event, []byte(body))
+	}
 	db := storetest.Open(f, store.SQLite)
 	fx := newHookFixture(&testing.T{}, db, hookSecret)
 	n := 0
