@@ -133,7 +133,7 @@ func (b *builder) event(ev any, body []byte) error {
 		b.org(e.Organization)
 		b.actor(e.Sender)
 		repo := b.repo(e.Repo)
-		if !e.GetIssue().IsPullRequest() {
+		if !ghmap.IsPullRequest(e.GetIssue()) {
 			b.issue(repo, e.Issue, false)
 		}
 		b.actor(e.Comment.GetUser())
@@ -285,7 +285,7 @@ func (b *builder) pullRequest(repo *repoRef, pr *gh.PullRequest) int64 {
 
 // issue stores an issue and its author.
 func (b *builder) issue(repo *repoRef, is *gh.Issue, deleted bool) {
-	if is.IsPullRequest() {
+	if ghmap.IsPullRequest(is) {
 		// GitHub sends some issues events (milestoned…) for pull requests
 		// too; those are not issues.
 		return
