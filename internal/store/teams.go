@@ -75,20 +75,12 @@ func RemoveTeamRepository(ctx context.Context, q Querier, teamID, repoID int64, 
 
 // TeamRepositories returns the ids of the repositories a team has now.
 func TeamRepositories(ctx context.Context, q Querier, teamID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT repo_id FROM team_repositories WHERE team_id = $1 AND removed_at IS NULL ORDER BY repo_id`, teamID)
+	out, err := column[int64](q.QueryContext(ctx, `SELECT repo_id FROM team_repositories
+		WHERE team_id = $1 AND removed_at IS NULL ORDER BY repo_id`, teamID))
 	if err != nil {
 		return nil, fmt.Errorf("list repositories of team %d: %w", teamID, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // TeamMembers returns the membership spans of a team, by actor then start.
