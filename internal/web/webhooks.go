@@ -55,6 +55,10 @@ func (nopCounters) ProjectionError(string)          {}
 func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	reject := func(reason, event string, err error) {
 		s.webhookCounters().Delivery(event, "", "rejected_"+reason)
+		if core.ErrorCode(err) == core.CodeInvalid {
+			s.writeAPIError(w, r, err, "") // lists the problems by header
+			return
+		}
 		s.writeError(w, r, err)
 	}
 	if r.Method != http.MethodPost {
@@ -98,8 +102,10 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if guid == "" {
 		ps.Add(gh.DeliveryIDHeader, "is required (the delivery's unique id)")
+	} else if len(guid) > 255 {
+		ps.Add(gh.DeliveryIDHeader, "is longer than 255 characters")
 	}
-	if err := ps.Invalid("missing webhook headers"); err != nil {
+	if err := ps.Invalid("invalid webhook headers"); err != nil {
 		reject("headers", "", err)
 		return
 	}

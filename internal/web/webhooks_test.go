@@ -89,8 +89,17 @@ func (f *hookFixture) send(method string, headers map[string]string, body []byte
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	a := hookAnswer{status: resp.StatusCode, header: resp.Header, body: map[string]string{}}
-	if err := json.Unmarshal(raw, &a.body); err != nil {
+	var obj map[string]any
+	if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
 		f.t.Fatalf("%s answer %d is not a JSON object: %q", method, resp.StatusCode, raw)
+	}
+	for k, v := range obj {
+		if str, ok := v.(string); ok {
+			a.body[k] = str
+		} else {
+			b, _ := json.Marshal(v)
+			a.body[k] = string(b)
+		}
 	}
 	return a
 }
@@ -244,6 +253,8 @@ func TestWebhookRejectionsStoreNothing(t *testing.T) {
 				body, 400, "X-Github-Event: is required"},
 			{"missing delivery", "POST", map[string]string{"X-GitHub-Event": "pull_request", ghmap.SignatureHeader: signed(body)},
 				body, 400, "X-Github-Delivery: is required"},
+			{"delivery id too long", "POST", map[string]string{"X-GitHub-Event": "push", "X-GitHub-Delivery": strings.Repeat("x", 256),
+				ghmap.SignatureHeader: signed(body)}, body, 400, "longer than 255"},
 			{"event not a name", "POST", map[string]string{"X-GitHub-Event": "pull request!", "X-GitHub-Delivery": "d12",
 				ghmap.SignatureHeader: signed(body)}, body, 400, "is not an event name"},
 			{"array body", "POST", map[string]string{"X-GitHub-Event": "push", "X-GitHub-Delivery": "d7",
@@ -259,6 +270,9 @@ func TestWebhookRejectionsStoreNothing(t *testing.T) {
 			a := f.send(tc.method, tc.headers, tc.body)
 			if a.status != tc.status || !strings.Contains(a.body["error"], tc.msg) {
 				t.Errorf("%s: %d %v; want %d with %q", tc.name, a.status, a.body, tc.status, tc.msg)
+			}
+			if tc.status == 400 && strings.Contains(tc.msg, "X-Github") && !strings.Contains(a.body["problems"], `"field":"X-Github-`) {
+				t.Errorf("%s: problems %q; want them by header", tc.name, a.body["problems"])
 			}
 			if tc.status == 405 && a.header.Get("Allow") != "POST" {
 				t.Errorf("%s: Allow %q; want POST", tc.name, a.header.Get("Allow"))
