@@ -160,7 +160,7 @@ func ReviewComment(c *gh.PullRequestComment, prID, repoID int64) (core.ReviewCom
 // Issue maps an issue. Pull requests, which GitHub's issues API lists too,
 // are not issues: ok is false for them.
 func Issue(is *gh.Issue, repoID int64) (core.Issue, bool) {
-	if is == nil || is.GetID() == 0 || is.GetNumber() == 0 || is.IsPullRequest() {
+	if is == nil || is.GetID() == 0 || is.GetNumber() == 0 || IsPullRequest(is) {
 		return core.Issue{}, false
 	}
 	i := core.Issue{
@@ -175,10 +175,14 @@ func Issue(is *gh.Issue, repoID int64) (core.Issue, bool) {
 	return i, true
 }
 
+// IsPullRequest reports whether an issue (as GitHub's issues API and
+// issue payloads show them) is a pull request; nil is not.
+func IsPullRequest(is *gh.Issue) bool { return is != nil && is.IsPullRequest() }
+
 // IssueComment maps a comment on issue (an issue or a pull request's
 // conversation).
 func IssueComment(c *gh.IssueComment, issue *gh.Issue, repoID int64) (core.IssueComment, bool) {
-	if c == nil || c.GetID() == 0 || issue.GetNumber() == 0 || c.CreatedAt == nil {
+	if c == nil || c.GetID() == 0 || issue == nil || issue.GetNumber() == 0 || c.CreatedAt == nil {
 		return core.IssueComment{}, false
 	}
 	return core.IssueComment{ID: c.GetID(), RepoID: repoID, IssueNumber: issue.GetNumber(), IssueID: issue.GetID(),

@@ -47,8 +47,15 @@ var spacedTime = regexp.MustCompile(`"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})"`)
 // planDelivery decodes a stored delivery and maps it to operations.
 // A caller that holds the JSON (body) or even the decoded go-github event
 // (payload) passes them, and skips decompressing or decoding again.
-func planDelivery(d store.WebhookDelivery, body []byte, payload any) plan {
-	p := plan{d: d}
+func planDelivery(d store.WebhookDelivery, body []byte, payload any) (p plan) {
+	p = plan{d: d}
+	defer func() {
+		// A payload GitHub would never send must not stop the projector:
+		// whatever goes wrong becomes this delivery's projection error.
+		if r := recover(); r != nil {
+			p = plan{d: d, err: fmt.Errorf("panic: projection of %s: %v", d.Event, r)}
+		}
+	}()
 	if body == nil {
 		var err error
 		if body, err = decodeBody(d.Body, d.BodyEncoding); err != nil {
@@ -126,7 +133,7 @@ func (b *builder) event(ev any, body []byte) error {
 		b.org(e.Organization)
 		b.actor(e.Sender)
 		repo := b.repo(e.Repo)
-		if !e.GetIssue().IsPullRequest() {
+		if !ghmap.IsPullRequest(e.GetIssue()) {
 			b.issue(repo, e.Issue, false)
 		}
 		b.actor(e.Comment.GetUser())
@@ -278,7 +285,7 @@ func (b *builder) pullRequest(repo *repoRef, pr *gh.PullRequest) int64 {
 
 // issue stores an issue and its author.
 func (b *builder) issue(repo *repoRef, is *gh.Issue, deleted bool) {
-	if is.IsPullRequest() {
+	if ghmap.IsPullRequest(is) {
 		// GitHub sends some issues events (milestoned…) for pull requests
 		// too; those are not issues.
 		return
@@ -328,7 +335,7 @@ func (b *builder) issuesEvent(e *gh.IssuesEvent, body []byte) {
 	case e.GetAction() == "transferred" && ch.NewIssue != nil:
 		other := b.repo(ch.NewRepository)
 		b.issue(other, ch.NewIssue, false)
-		at := ts(e.Issue.UpdatedAt, b.at)
+		at := orElse(tsOf(e.GetIssue().GetUpdatedAt()), b.at)
 		if t := ts(ch.NewIssue.CreatedAt, time.Time{}); !t.IsZero() && t.Before(at) {
 			at = t
 		}
@@ -336,7 +343,7 @@ func (b *builder) issuesEvent(e *gh.IssuesEvent, body []byte) {
 	case ch.OldIssue != nil:
 		other := b.repo(ch.OldRepository)
 		b.issue(other, ch.OldIssue, false)
-		b.transfer(other, ch.OldIssue, repo, e.Issue, actorID, ts(e.Issue.CreatedAt, b.at))
+		b.transfer(other, ch.OldIssue, repo, e.Issue, actorID, orElse(tsOf(e.GetIssue().GetCreatedAt()), b.at))
 	}
 }
 
@@ -354,6 +361,15 @@ func (b *builder) transfer(oldRepo *repoRef, oldIssue *gh.Issue, newRepo *repoRe
 	})
 }
 
+func tsOf(t gh.Timestamp) time.Time { return ts(&t, time.Time{}) }
+
+func orElse(t, fallback time.Time) time.Time {
+	if t.IsZero() {
+		return fallback
+	}
+	return t
+}
+
 func ts(t *gh.Timestamp, fallback time.Time) time.Time {
 	if t == nil || t.IsZero() {
 		return fallback
@@ -368,9 +384,9 @@ func (b *builder) push(e *gh.PushEvent) {
 	pusherID := b.actor(e.Sender)
 	r, ok := ghmap.PushRepository(e.Repo)
 	repo := b.repoOf(r, ok)
-	at := ts(e.GetRepo().PushedAt, time.Time{})
+	at := tsOf(e.GetRepo().GetPushedAt())
 	if at.IsZero() {
-		at = ts(e.GetHeadCommit().Timestamp, b.at)
+		at = orElse(tsOf(e.GetHeadCommit().GetTimestamp()), b.at)
 	}
 	deliveryID := b.d.DeliveryID
 	b.onRepo(repo, func(a *applier, repoID int64) error {

@@ -2,8 +2,170 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
 	"sync"
+	"time"
+
+	"github.com/sextant-dev/sextant/internal/store"
 )
+
+// Store stores deliveries in one transaction and reports for each
+// whether it was new; projection is left to ProjectPending or the running
+// projector.
+func (w *Webhooks) Store(ctx context.Context, ds []Delivery) ([]bool, error) {
+	sds, err := prepareAll(ds)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		ids, err = store.InsertDeliveries(ctx, w.db.Prepared(tx), sds)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	inserted := make([]bool, len(ids))
+	for i, d := range sds {
+		inserted[i] = ids[i] != 0
+		w.countDelivery(d.Event, d.Action, inserted[i])
+	}
+	return inserted, nil
+}
+
+func prepareAll(ds []Delivery) ([]store.WebhookDelivery, error) {
+	sds := make([]store.WebhookDelivery, len(ds))
+	errs := make([]error, len(ds))
+	parallel(len(ds), runtime.GOMAXPROCS(0), func(i int) {
+		sds[i], errs[i] = prepare(ds[i])
+	})
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("delivery %d (%s): %w", i+1, ds[i].GUID, err)
+		}
+	}
+	return sds, nil
+}
+
+// LoadStats is what Load did.
+type LoadStats struct {
+	Stored     int // new deliveries stored
+	Duplicates int // delivery ids already stored, left as they were
+	Failed     int // stored deliveries whose projection failed (projection_error set)
+}
+
+// Load stores deliveries and projects them in the same transaction: the
+// bulk path (sextant demo, imports), with the storing and projection code
+// of HTTP intake. Compression, decoding and mapping run on every core
+// first; the transaction then only writes. A delivery that carries its
+// decoded go-github event (Payload) is not decoded again. Deliveries
+// already stored are skipped. Batches of a few thousand deliveries suit it;
+// a Loader overlaps the batches.
+func (w *Webhooks) Load(ctx context.Context, ds []Delivery) (LoadStats, error) {
+	b, err := prepareLoad(ds)
+	if err != nil {
+		return LoadStats{}, err
+	}
+	return w.commitLoad(ctx, b)
+}
+
+// loadBatch is a batch of Load, compressed and planned.
+type loadBatch struct {
+	sds   []store.WebhookDelivery
+	plans []plan
+}
+
+func prepareLoad(ds []Delivery) (*loadBatch, error) {
+	sds, err := prepareAll(ds)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]plan, len(ds))
+	parallel(len(ds), runtime.GOMAXPROCS(0), func(i int) {
+		plans[i] = planDelivery(sds[i], ds[i].Body, ds[i].Payload)
+	})
+	return &loadBatch{sds: sds, plans: plans}, nil
+}
+
+func (w *Webhooks) commitLoad(ctx context.Context, b *loadBatch) (LoadStats, error) {
+	w.projectMu.Lock()
+	defer w.projectMu.Unlock()
+	var (
+		st      LoadStats
+		failed  []plan
+		learned map[string]cached
+	)
+	now := time.Now()
+	for i := range b.sds {
+		// Stored as projected: the projection commits with it, and a
+		// failure is written over it below.
+		b.sds[i].ProjectedAt = now
+	}
+	apply := func(savepoints bool) error {
+		return w.db.Tx(ctx, func(tx *sql.Tx) error {
+			ids, err := store.InsertDeliveries(ctx, w.db.Prepared(tx), b.sds)
+			if err != nil {
+				return err
+			}
+			var fresh []plan
+			for i, id := range ids {
+				b.plans[i].d.ID = id
+				if id != 0 {
+					fresh = append(fresh, b.plans[i])
+				}
+			}
+			st.Stored, st.Duplicates = len(fresh), len(b.sds)-len(fresh)
+			failed, learned, err = w.applyInTx(ctx, tx, fresh, now, savepoints, false)
+			return err
+		})
+	}
+	anyBad := slices.ContainsFunc(b.plans, func(p plan) bool { return p.err != nil })
+	err := apply(anyBad)
+	if errors.Is(err, errRetrySafely) {
+		err = apply(true)
+	}
+	if err != nil {
+		return LoadStats{}, fmt.Errorf("load deliveries: %w", err)
+	}
+	w.cache.commit(learned)
+	st.Failed = len(failed)
+	for i, d := range b.sds {
+		w.countDelivery(d.Event, d.Action, b.plans[i].d.ID != 0)
+	}
+	w.reportFailures(failed)
+	return st, nil
+}
+
+// parallel runs f(0..n-1) on up to workers goroutines.
+func parallel(n, workers int, f func(i int)) {
+	if workers <= 1 || n < 2 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range min(workers, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}
 
 // Loader feeds Load from a producer, such as the demo generator: Add
 // collects deliveries into batches, which go through a pipeline of two

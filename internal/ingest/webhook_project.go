@@ -223,7 +223,7 @@ func (a *applier) run(ops []op, savepoint bool) error {
 	clear(a.staged)
 	if !savepoint {
 		for _, f := range ops {
-			if err := f(a); err != nil {
+			if err := a.apply(f); err != nil {
 				return err
 			}
 		}
@@ -235,7 +235,7 @@ func (a *applier) run(ops []op, savepoint bool) error {
 	}
 	var err error
 	for _, f := range ops {
-		if err = f(a); err != nil {
+		if err = a.apply(f); err != nil {
 			break
 		}
 	}
@@ -250,6 +250,17 @@ func (a *applier) run(ops []op, savepoint bool) error {
 	}
 	maps.Copy(a.tx, a.staged)
 	return &projectionFailure{err: err}
+}
+
+// apply runs one operation; a panic in it becomes its error, so that one
+// delivery cannot take the projector (and the server) down.
+func (a *applier) apply(f op) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: projection: %v", r)
+		}
+	}()
+	return f(a)
 }
 
 // projectionFailure carries a delivery's own projection error (nil when it

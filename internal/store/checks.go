@@ -34,13 +34,13 @@ func UpsertCheckSuite(ctx context.Context, q Querier, s core.CheckSuite) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 		ON CONFLICT (id) DO UPDATE SET repo_id = excluded.repo_id, head_sha = excluded.head_sha,
 			head_branch = excluded.head_branch, status = excluded.status, conclusion = excluded.conclusion,
-			app_slug = COALESCE(excluded.app_slug, check_suites.app_slug),
+			app_slug = excluded.app_slug,
 			created_at = COALESCE(excluded.created_at, check_suites.created_at), updated_at = excluded.updated_at,
 			version = excluded.version
 		WHERE `+newer("check_suites"),
 		s.ID, s.RepoID, nullString(s.HeadSHA), nullString(s.HeadBranch), nullString(s.Status), nullString(s.Conclusion),
 		nullString(s.AppSlug), Millis(s.CreatedAt), Millis(s.UpdatedAt),
-		versionOf(statusRank(s.Status), s.ID, s.RepoID, s.HeadSHA, s.HeadBranch, s.Status, s.Conclusion, s.AppSlug, s.CreatedAt))
+		versionOf(statusRank(s.Status), s.ID, s.HeadSHA, s.HeadBranch, s.Status, s.Conclusion, s.AppSlug, s.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("upsert check suite %d: %w", s.ID, err)
 	}
@@ -64,7 +64,7 @@ func UpsertCheckRun(ctx context.Context, q Querier, r core.CheckRun) error {
 		WHERE `+newerVersion("check_runs"),
 		r.ID, nullInt(r.CheckSuiteID), r.RepoID, r.Name, nullString(r.HeadSHA), nullString(r.Status),
 		nullString(r.Conclusion), Millis(r.StartedAt), Millis(r.CompletedAt),
-		versionOf(statusRank(r.Status), r.ID, r.CheckSuiteID, r.RepoID, r.Name, r.HeadSHA, r.Status, r.Conclusion,
+		versionOf(statusRank(r.Status), r.ID, r.CheckSuiteID, r.Name, r.HeadSHA, r.Status, r.Conclusion,
 			r.StartedAt, r.CompletedAt))
 	if err != nil {
 		return fmt.Errorf("upsert check run %d: %w", r.ID, err)

@@ -83,20 +83,11 @@ func InsertPush(ctx context.Context, q Querier, p core.Push) (id int64, inserted
 
 // pushCommits returns the shas a push added, oldest first.
 func pushCommits(ctx context.Context, q Querier, pushID int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT sha FROM push_commits WHERE push_id = $1 ORDER BY position`, pushID)
+	out, err := column[string](q.QueryContext(ctx, `SELECT sha FROM push_commits WHERE push_id = $1 ORDER BY position`, pushID))
 	if err != nil {
 		return nil, fmt.Errorf("commits of push %d: %w", pushID, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // PushByDelivery returns the push a delivery reported, with its commits.

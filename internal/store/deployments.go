@@ -8,6 +8,15 @@ import (
 	"github.com/sextant-dev/sextant/internal/core"
 )
 
+// deploymentNewer orders two copies of a deployment: by updated_at, then,
+// for copies that disagree at the same time, by what they say (creation
+// time, environment, ref, sha, creator), so that whichever arrives last the
+// same copy wins.
+const deploymentNewer = `((COALESCE(excluded.updated_at, -1), excluded.created_at, excluded.environment, COALESCE(excluded.ref, ''),
+	COALESCE(excluded.sha, ''), COALESCE(excluded.creator_id, 0)) >= (COALESCE(deployments.updated_at, -1),
+	deployments.created_at, deployments.environment, COALESCE(deployments.ref, ''), COALESCE(deployments.sha, ''),
+	COALESCE(deployments.creator_id, 0)))`
+
 // UpsertDeployment stores a deployment keyed by (source, source_id) and
 // returns its id. An update older than the stored row changes nothing.
 func UpsertDeployment(ctx context.Context, q Querier, d core.Deployment) (int64, error) {
@@ -27,13 +36,16 @@ func UpsertDeployment(ctx context.Context, q Querier, d core.Deployment) (int64,
 			created_at, updated_at, finished_at, caused_failure)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 		ON CONFLICT (source, source_id) DO UPDATE SET
-			repo_id = excluded.repo_id, environment = excluded.environment,
-			sha = COALESCE(excluded.sha, deployments.sha), ref = COALESCE(excluded.ref, deployments.ref),
-			task = COALESCE(excluded.task, deployments.task),
+			repo_id = CASE WHEN `+deploymentNewer+` THEN excluded.repo_id ELSE deployments.repo_id END,
+			environment = CASE WHEN `+deploymentNewer+` THEN excluded.environment ELSE deployments.environment END,
+			sha = CASE WHEN `+deploymentNewer+` THEN COALESCE(excluded.sha, deployments.sha) ELSE COALESCE(deployments.sha, excluded.sha) END,
+			ref = CASE WHEN `+deploymentNewer+` THEN COALESCE(excluded.ref, deployments.ref) ELSE COALESCE(deployments.ref, excluded.ref) END,
+			task = CASE WHEN `+deploymentNewer+` THEN COALESCE(excluded.task, deployments.task) ELSE COALESCE(deployments.task, excluded.task) END,
+			created_at = CASE WHEN `+deploymentNewer+` THEN excluded.created_at ELSE deployments.created_at END,
 			status = CASE WHEN deployments.updated_at IS NULL OR excluded.updated_at >= deployments.updated_at
 				THEN excluded.status ELSE deployments.status END,
 			finished_at = COALESCE(deployments.finished_at, excluded.finished_at),
-			creator_id = COALESCE(excluded.creator_id, deployments.creator_id),
+			creator_id = CASE WHEN `+deploymentNewer+` THEN COALESCE(excluded.creator_id, deployments.creator_id) ELSE COALESCE(deployments.creator_id, excluded.creator_id) END,
 			url = COALESCE(excluded.url, deployments.url),
 			updated_at = CASE WHEN deployments.updated_at IS NULL OR excluded.updated_at > deployments.updated_at
 				THEN excluded.updated_at ELSE deployments.updated_at END,
@@ -48,7 +60,8 @@ func UpsertDeployment(ctx context.Context, q Querier, d core.Deployment) (int64,
 	return id, nil
 }
 
-// AddDeploymentStatus records a status of a deployment (once per status id)
+// AddDeploymentStatus records a status of a deployment (once per status id;
+// of two copies that disagree, the later one)
 // and sets the deployment's status from its latest status, whatever order
 // the statuses arrive in (statuses of the same time by their source id).
 // finished_at is the time of the first final status.
@@ -56,7 +69,11 @@ func AddDeploymentStatus(ctx context.Context, q Querier, deploymentID int64, s c
 	_, err := q.ExecContext(ctx, `
 		INSERT INTO deployment_statuses (deployment_id, source_id, state, description, environment, creator_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (deployment_id, source_id) DO NOTHING`,
+		ON CONFLICT (deployment_id, source_id) DO UPDATE SET state = excluded.state,
+			description = excluded.description, environment = excluded.environment,
+			creator_id = excluded.creator_id, created_at = excluded.created_at
+		WHERE excluded.created_at > deployment_statuses.created_at OR
+			(excluded.created_at = deployment_statuses.created_at AND excluded.state > deployment_statuses.state)`,
 		deploymentID, s.SourceID, s.State, nullString(s.Description), nullString(s.Environment),
 		nullInt(s.CreatorID), s.CreatedAt.UnixMilli())
 	if err != nil {

@@ -73,7 +73,7 @@ func IssueVersion(is core.Issue) int64 {
 	if is.State == core.StateClosed {
 		rank = 1
 	}
-	return versionOf(rank, is.ID, is.RepoID, is.Number, is.NodeID, is.AuthorID, is.Title, is.Body, is.State,
+	return versionOf(rank, is.ID, is.Number, is.NodeID, is.AuthorID, is.Title, is.Body, is.State,
 		is.StateReason, is.Comments, is.CreatedAt, is.UpdatedAt, is.ClosedAt, is.Deleted, is.Labels != nil, is.Labels)
 }
 

@@ -148,24 +148,41 @@ func membershipChange(ctx context.Context, q Querier, scope string, groupID, act
 // OrgMembers returns the membership spans of an organization, by actor
 // then start.
 func OrgMembers(ctx context.Context, q Querier, orgID int64) ([]core.OrgMember, error) {
-	rows, err := q.QueryContext(ctx, `SELECT org_id, actor_id, role, since, until FROM org_members
-		WHERE org_id = $1 ORDER BY actor_id, since`, orgID)
+	spans, err := memberSpans(ctx, q, "org_members", "org_id", orgID)
+	out := make([]core.OrgMember, len(spans))
+	for i, s := range spans {
+		out[i] = core.OrgMember{OrgID: orgID, ActorID: s.actor, Role: s.role, Since: s.since, Until: s.until}
+	}
+	return out, err
+}
+
+type memberSpan struct {
+	actor        int64
+	role         string
+	since, until time.Time
+}
+
+// memberSpans reads the spans of one group from org_members or
+// team_members.
+func memberSpans(ctx context.Context, q Querier, table, group string, id int64) ([]memberSpan, error) {
+	rows, err := q.QueryContext(ctx, `SELECT actor_id, role, since, until FROM `+table+`
+		WHERE `+group+` = $1 ORDER BY actor_id, since`, id)
 	if err != nil {
-		return nil, fmt.Errorf("list members of organization %d: %w", orgID, err)
+		return nil, fmt.Errorf("list %s of %d: %w", table, id, err)
 	}
 	defer rows.Close()
-	var out []core.OrgMember
+	var out []memberSpan
 	for rows.Next() {
 		var (
-			m     core.OrgMember
+			m     memberSpan
 			role  sql.NullString
 			since int64
 			until sql.NullInt64
 		)
-		if err := rows.Scan(&m.OrgID, &m.ActorID, &role, &since, &until); err != nil {
-			return nil, fmt.Errorf("list members of organization %d: %w", orgID, err)
+		if err := rows.Scan(&m.actor, &role, &since, &until); err != nil {
+			return nil, fmt.Errorf("list %s of %d: %w", table, id, err)
 		}
-		m.Role, m.Since, m.Until = role.String, time.UnixMilli(since).UTC(), Time(until)
+		m.role, m.since, m.until = role.String, time.UnixMilli(since).UTC(), Time(until)
 		out = append(out, m)
 	}
 	return out, rows.Err()

@@ -140,7 +140,7 @@ func PullRequestVersion(pr core.PullRequest) int64 {
 	case pr.State == core.StateClosed:
 		rank = 1
 	}
-	return versionOf(rank, pr.ID, pr.RepoID, pr.Number, pr.NodeID, pr.AuthorID, pr.Title, pr.State, pr.Draft,
+	return versionOf(rank, pr.ID, pr.Number, pr.NodeID, pr.AuthorID, pr.Title, pr.State, pr.Draft,
 		pr.Merged, pr.MergeCommitSHA, pr.MergedByID, pr.HeadRef, pr.HeadSHA, pr.BaseRef, pr.CreatedAt, pr.UpdatedAt,
 		pr.ClosedAt, pr.MergedAt, pr.Additions, pr.Deletions, pr.ChangedFiles, pr.Commits, pr.ReviewComments,
 		pr.Abridged, pr.Labels != nil, pr.Labels)
@@ -189,20 +189,11 @@ func replaceLabels(ctx context.Context, q Querier, table, key string, id int64, 
 }
 
 func labelsOf(ctx context.Context, q Querier, table, key string, id int64) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM `+table+` WHERE `+key+` = $1 ORDER BY name`, id)
+	out, err := column[string](q.QueryContext(ctx, `SELECT name FROM `+table+` WHERE `+key+` = $1 ORDER BY name`, id))
 	if err != nil {
 		return nil, fmt.Errorf("labels of %d: %w", id, err)
 	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // AddPullRequestCommits records commits of a pull request (from the API
@@ -320,7 +311,11 @@ func LinkPushToPullRequests(ctx context.Context, q Querier, repoID int64, ref st
 
 // PullRequestCommits returns the shas linked to a pull request, sorted.
 func PullRequestCommits(ctx context.Context, q Querier, prID int64) ([]string, error) {
-	return labelsOf(ctx, q, "pull_request_commits", "pull_request_id", prID)
+	out, err := column[string](q.QueryContext(ctx, `SELECT sha FROM pull_request_commits WHERE pull_request_id = $1 ORDER BY sha`, prID))
+	if err != nil {
+		return nil, fmt.Errorf("commits of pull request %d: %w", prID, err)
+	}
+	return out, nil
 }
 
 // GetPullRequest returns one pull request by GitHub id, with its labels.

@@ -45,5 +45,5 @@ func ReleaseVersion(r core.Release) int64 {
 	if !r.Draft {
 		rank = 1
 	}
-	return versionOf(rank, r.ID, r.RepoID, r.TagName, r.Name, r.TargetCommitish, r.Draft, r.Prerelease, r.PublishedAt)
+	return versionOf(rank, r.ID, r.TagName, r.Name, r.TargetCommitish, r.Draft, r.Prerelease, r.PublishedAt)
 }

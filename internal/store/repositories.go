@@ -115,7 +115,8 @@ func claimFullName(ctx context.Context, q Querier, r *core.Repository) error {
 // which every push moves, is left out, so copies that differ only there
 // compare equal.
 func RepositoryVersion(r core.Repository) int64 {
-	return versionOf(0, r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, r.DefaultBranch, r.CreatedAt)
+	return versionOf(0, r.GitHubID, r.Owner, r.Name, r.FullName, r.Private, r.Archived, r.DefaultBranch, r.CreatedAt,
+		r.UpdatedAt)
 }
 
 // EnsureRepositoryByName returns the id of the repository named fullName

@@ -43,7 +43,7 @@ func ReviewVersion(r core.Review) int64 {
 	case core.ReviewDismissed:
 		rank = 2
 	}
-	return versionOf(rank, r.ID, r.PullRequestID, r.RepoID, r.ReviewerID, strings.ToUpper(r.State), r.CommitID, r.SubmittedAt)
+	return versionOf(rank, r.ID, r.PullRequestID, r.ReviewerID, strings.ToUpper(r.State), r.CommitID, r.SubmittedAt)
 }
 
 // GetReview returns one review by GitHub id.

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -76,43 +75,20 @@ func RemoveTeamRepository(ctx context.Context, q Querier, teamID, repoID int64, 
 
 // TeamRepositories returns the ids of the repositories a team has now.
 func TeamRepositories(ctx context.Context, q Querier, teamID int64) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT repo_id FROM team_repositories WHERE team_id = $1 AND removed_at IS NULL ORDER BY repo_id`, teamID)
+	out, err := column[int64](q.QueryContext(ctx, `SELECT repo_id FROM team_repositories
+		WHERE team_id = $1 AND removed_at IS NULL ORDER BY repo_id`, teamID))
 	if err != nil {
 		return nil, fmt.Errorf("list repositories of team %d: %w", teamID, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // TeamMembers returns the membership spans of a team, by actor then start.
 func TeamMembers(ctx context.Context, q Querier, teamID int64) ([]core.TeamMember, error) {
-	rows, err := q.QueryContext(ctx, `SELECT team_id, actor_id, role, since, until FROM team_members
-		WHERE team_id = $1 ORDER BY actor_id, since`, teamID)
-	if err != nil {
-		return nil, fmt.Errorf("list members of team %d: %w", teamID, err)
+	spans, err := memberSpans(ctx, q, "team_members", "team_id", teamID)
+	out := make([]core.TeamMember, len(spans))
+	for i, s := range spans {
+		out[i] = core.TeamMember{TeamID: teamID, ActorID: s.actor, Role: s.role, Since: s.since, Until: s.until}
 	}
-	defer rows.Close()
-	var out []core.TeamMember
-	for rows.Next() {
-		var (
-			m     core.TeamMember
-			role  sql.NullString
-			since int64
-			until sql.NullInt64
-		)
-		if err := rows.Scan(&m.TeamID, &m.ActorID, &role, &since, &until); err != nil {
-			return nil, fmt.Errorf("list members of team %d: %w", teamID, err)
-		}
-		m.Role, m.Since, m.Until = role.String, time.UnixMilli(since).UTC(), Time(until)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, err
 }

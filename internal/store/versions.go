@@ -2,11 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,7 +21,9 @@ import (
 // total, so the same copies applied in any order leave the same row, and a
 // copy identical to the stored one changes nothing.
 
-// versionOf returns the version of content at rank (0 to 127).
+// versionOf returns the version of content at rank (0 to 127). Content
+// is what GitHub says about the object, never one of Sextant's own ids
+// (a repository's id depends on the order rows were first written).
 func versionOf(rank int, content ...any) int64 {
 	h := fnv.New64a()
 	var buf [8]byte
@@ -100,4 +105,33 @@ func ResetVersions(ctx context.Context, q Querier) error {
 		}
 	}
 	return nil
+}
+
+// placeholders returns "$first, $first+1, …" for n values, for IN lists.
+func placeholders(first, n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("$" + strconv.Itoa(first+i))
+	}
+	return sb.String()
+}
+
+// column reads the single column of rows into a slice (never nil).
+func column[T any](rows *sql.Rows, err error) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -146,29 +146,19 @@ func (db *DB) ClaimDeliveries(ctx context.Context, tx *sql.Tx, ids []int64) (map
 	if len(ids) == 0 {
 		return out, nil
 	}
-	var sb strings.Builder
 	args := make([]any, len(ids))
 	for i, id := range ids {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		fmt.Fprintf(&sb, "$%d", i+1)
 		args[i] = id
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries WHERE id IN (`+sb.String()+`)
-		AND projected_at IS NULL`+db.skipLocked(), args...)
+	claimed, err := column[int64](tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries
+		WHERE id IN (`+placeholders(1, len(ids))+`) AND projected_at IS NULL`+db.skipLocked(), args...))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
+	for _, id := range claimed {
 		out[id] = true
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MarkProjected records that a delivery was projected at at, with the
@@ -187,17 +177,12 @@ func MarkProjected(ctx context.Context, q Querier, id int64, at time.Time, projE
 func MarkProjectedOK(ctx context.Context, q Querier, ids []int64, at time.Time) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		var sb strings.Builder
 		args := []any{at.UnixMilli()}
-		for i, id := range part {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
+		for _, id := range part {
 			args = append(args, id)
-			fmt.Fprintf(&sb, "$%d", len(args))
 		}
 		_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET projected_at = $1, projection_error = NULL
-			WHERE id IN (`+sb.String()+`)`, args...)
+			WHERE id IN (`+placeholders(2, len(part))+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("mark deliveries projected: %w", err)
 		}
@@ -212,31 +197,16 @@ func StoredDeliveryIDs(ctx context.Context, q Querier, ids []string) ([]string, 
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		var sb strings.Builder
 		args := make([]any, len(part))
 		for i, id := range part {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "$%d", i+1)
 			args[i] = id
 		}
-		rows, err := q.QueryContext(ctx, `SELECT delivery_id FROM webhook_deliveries WHERE delivery_id IN (`+sb.String()+`)`, args...)
+		found, err := column[string](q.QueryContext(ctx, `SELECT delivery_id FROM webhook_deliveries
+			WHERE delivery_id IN (`+placeholders(1, len(part))+`)`, args...))
 		if err != nil {
 			return nil, fmt.Errorf("find stored deliveries: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("find stored deliveries: %w", err)
-		}
+		out = append(out, found...)
 	}
 	return out, nil
 }

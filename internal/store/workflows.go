@@ -27,7 +27,7 @@ func UpsertWorkflowRun(ctx context.Context, q Querier, r core.WorkflowRun) error
 		r.ID, r.RepoID, nullInt(r.WorkflowID), nullString(r.Name), nullString(r.Event), nullString(r.HeadSHA),
 		nullString(r.HeadBranch), nullInt(int64(r.RunNumber)), nullInt(int64(r.RunAttempt)), nullString(r.Status),
 		nullString(r.Conclusion), Millis(r.CreatedAt), Millis(r.StartedAt), Millis(r.UpdatedAt),
-		versionOf(min(max(r.RunAttempt, 0), 31)<<2|statusRank(r.Status), r.ID, r.RepoID, r.WorkflowID, r.Name, r.Event,
+		versionOf(min(max(r.RunAttempt, 0), 31)<<2|statusRank(r.Status), r.ID, r.WorkflowID, r.Name, r.Event,
 			r.HeadSHA, r.HeadBranch, r.RunNumber, r.RunAttempt, r.Status, r.Conclusion, r.CreatedAt, r.StartedAt))
 	if err != nil {
 		return fmt.Errorf("upsert workflow run %d: %w", r.ID, err)
@@ -50,7 +50,7 @@ func UpsertWorkflowJob(ctx context.Context, q Querier, j core.WorkflowJob) error
 		WHERE `+newerVersion("workflow_jobs"),
 		j.ID, j.RunID, j.RepoID, j.Name, nullString(j.Status), nullString(j.Conclusion), Millis(j.CreatedAt),
 		Millis(j.StartedAt), Millis(j.CompletedAt),
-		versionOf(statusRank(j.Status), j.ID, j.RunID, j.RepoID, j.Name, j.Status, j.Conclusion, j.CreatedAt,
+		versionOf(statusRank(j.Status), j.ID, j.RunID, j.Name, j.Status, j.Conclusion, j.CreatedAt,
 			j.StartedAt, j.CompletedAt))
 	if err != nil {
 		return fmt.Errorf("upsert workflow job %d: %w", j.ID, err)

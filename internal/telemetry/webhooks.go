@@ -3,6 +3,7 @@ package telemetry
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,14 +41,22 @@ func NewWebhookMetrics(m *Metrics, pending func(ctx context.Context) (int64, err
 	return w
 }
 
-// Delivery counts one delivery.
+// Delivery counts one delivery. Labels come from the deliveries, so they
+// are made valid UTF-8 and short whatever was sent.
 func (w *WebhookMetrics) Delivery(event, action, outcome string) {
-	w.deliveries.WithLabelValues(event, action, outcome).Inc()
+	w.deliveries.WithLabelValues(label(event), label(action), label(outcome)).Inc()
+}
+
+func label(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strings.ToValidUTF8(s, "?")
 }
 
 // ProjectionError counts one failed projection.
 func (w *WebhookMetrics) ProjectionError(event string) {
-	w.projectionErrors.WithLabelValues(event).Inc()
+	w.projectionErrors.WithLabelValues(label(event)).Inc()
 }
 
 type pendingCollector struct {

@@ -1,12 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 
 	gh "github.com/google/go-github/v89/github"
@@ -16,6 +18,11 @@ import (
 	"github.com/sextant-dev/sextant/internal/ingest"
 	"github.com/sextant-dev/sextant/internal/store"
 )
+
+// eventName is what GitHub's event names look like (pull_request,
+// workflow_job, …); anything else in X-GitHub-Event is refused before it
+// becomes a column and a metric label.
+var eventName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 // Limits of the deliveries lookup.
 const maxLookupIDs = 10000
@@ -48,6 +55,10 @@ func (nopCounters) ProjectionError(string)          {}
 func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	reject := func(reason, event string, err error) {
 		s.webhookCounters().Delivery(event, "", "rejected_"+reason)
+		if core.ErrorCode(err) == core.CodeInvalid {
+			s.writeAPIError(w, r, err, "") // lists the problems by header
+			return
+		}
 		s.writeError(w, r, err)
 	}
 	if r.Method != http.MethodPost {
@@ -68,7 +79,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		reject("too_large", "", tooLarge)
 		return
 	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ingest.MaxWebhookBody))
+	raw, err := readAllSized(http.MaxBytesReader(w, r.Body, ingest.MaxWebhookBody), r.ContentLength)
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		reject("too_large", "", tooLarge)
@@ -86,11 +97,15 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	var ps core.Problems
 	if event == "" {
 		ps.Add(gh.EventTypeHeader, "is required (the event type)")
+	} else if !eventName.MatchString(event) {
+		ps.Add(gh.EventTypeHeader, "is not an event name (at most 64 letters, digits, _, . or -)")
 	}
 	if guid == "" {
 		ps.Add(gh.DeliveryIDHeader, "is required (the delivery's unique id)")
+	} else if len(guid) > 255 {
+		ps.Add(gh.DeliveryIDHeader, "is longer than 255 characters")
 	}
-	if err := ps.Invalid("missing webhook headers"); err != nil {
+	if err := ps.Invalid("invalid webhook headers"); err != nil {
 		reject("headers", "", err)
 		return
 	}
@@ -106,7 +121,7 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 		body = []byte(form.Get("payload"))
 	}
 	if err := ingest.CheckWebhookBody(body); err != nil {
-		reject("body", limitLabel(event), err)
+		reject("body", event, err)
 		return
 	}
 	if event == "ping" {
@@ -116,11 +131,11 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	hookID, _ := strconv.ParseInt(r.Header.Get("X-GitHub-Hook-ID"), 10, 64)
 	inserted, err := s.webhooks.Receive(r.Context(), ingest.Delivery{
-		GUID: guid, Event: limitLabel(event), HookID: hookID, Body: body,
+		GUID: guid, Event: event, HookID: hookID, Body: body,
 	})
 	if err != nil {
 		if core.ErrorCode(err) == core.CodeInvalid {
-			reject("body", limitLabel(event), err)
+			reject("body", event, err)
 			return
 		}
 		s.writeError(w, r, err)
@@ -133,12 +148,15 @@ func (s *Server) githubWebhook(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "accepted", "delivery": guid})
 }
 
-// limitLabel keeps an event name short: it becomes a column and a label.
-func limitLabel(s string) string {
-	if len(s) > 64 {
-		return s[:64]
+// readAllSized reads r whole into a buffer of the announced size, sparing
+// io.ReadAll's regrowths for the tens of kilobytes of a typical payload.
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > ingest.MaxWebhookBody {
+		return io.ReadAll(r)
 	}
-	return s
+	buf := bytes.NewBuffer(make([]byte, 0, size+1))
+	_, err := buf.ReadFrom(r)
+	return buf.Bytes(), err
 }
 
 // deliveryLookup is the body of POST /api/v1/webhooks/deliveries/lookup.
