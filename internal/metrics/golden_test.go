@@ -222,7 +222,7 @@ func week() Filter {
 
 func TestGoldenDelivery(t *testing.T) {
 	eachEngine(t, func(t *testing.T, db *store.DB) {
-		sc := seedDelivery(t, db)
+		seedDelivery(t, db)
 		e := NewEngine(db, quiet, testSettings())
 		refresh(t, e)
 		d, err := e.DORA(context.Background(), week())
@@ -312,6 +312,177 @@ func TestGoldenDelivery(t *testing.T) {
 			d.Teams[1].Team != "acme/frontend" || d.Teams[1].DeploymentFrequency.Deployments != 0 {
 			t.Errorf("teams %+v", d.Teams)
 		}
-		_ = sc
+	})
+}
+
+func TestGoldenDeliveryLists(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		sc := seedDelivery(t, db)
+		e := NewEngine(db, quiet, testSettings())
+		refresh(t, e)
+		// Every drill-down adds up to the number the summary shows.
+		list := func(q DeploymentQuery) *DeploymentPage {
+			t.Helper()
+			q.Filter, q.page = week(), page{limit: 100}
+			p, err := e.Deployments(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}
+		yes := true
+		if n := list(DeploymentQuery{Status: "success"}).Total; n != 6 {
+			t.Errorf("successful production deployments listed: %d; want 6 (deployment_frequency.deployments)", n)
+		}
+		if n := list(DeploymentQuery{Status: "success", Failed: &yes}).Total; n != 3 {
+			t.Errorf("failed ones listed: %d; want 3 (change_failure_rate.failed_deployments)", n)
+		}
+		if n := list(DeploymentQuery{Status: "success", Rework: &yes}).Total; n != 2 {
+			t.Errorf("rework listed: %d; want 2 (rework_rate.rework_deployments)", n)
+		}
+		// All production deployments: the 6, and the failed attempt D2.
+		all := list(DeploymentQuery{})
+		byID := map[int64]Deployment{}
+		for _, d := range all.Deployments {
+			byID[d.ID] = d
+		}
+		if all.Total != 7 || byID[sc.d2].Status != "failure" || byID[sc.d2].Counted {
+			t.Errorf("production deployments: %d, D2 %+v", all.Total, byID[sc.d2])
+		}
+		d3 := byID[sc.d3]
+		// D3 shipped b1 b2 m1 (P1), s2 (P2), r1' r2' (P3): 6 commits, #1 #2 #3.
+		if fmt.Sprint(d3.Changes) != "[1 2 3]" || d3.Commits == nil || *d3.Commits != 6 || len(d3.Duplicates) != 1 ||
+			fmt.Sprint(d3.Duplicates[0].ID) != sc.d3ci || d3.Duplicates[0].Source != core.SourceCI || !d3.Failed ||
+			d3.Environment != "Production" || d3.Previous == nil || *d3.Previous != sc.d1 {
+			t.Errorf("D3 %+v", d3)
+		}
+		if d1 := byID[sc.d1]; !d1.Baseline || d1.Commits != nil || len(d1.Changes) != 0 {
+			t.Errorf("D1, the first of its chain, is a baseline that ships nothing measurable: %+v", d1)
+		}
+		// D6 redeploys d4, an ancestor of what D5 deployed: nothing new.
+		if d6 := byID[sc.d6]; d6.Commits == nil || *d6.Commits != 0 || !d6.Rework || d6.Failed {
+			t.Errorf("D6 %+v", d6)
+		}
+		if d7 := byID[sc.d7]; fmt.Sprint(d7.Changes) != "[5]" || len(d7.Duplicates) != 1 || d7.Duplicates[0].Source != core.SourceWorkflow {
+			t.Errorf("D7 %+v", d7)
+		}
+		if p := list(DeploymentQuery{Environment: "staging"}); p.Total != 1 || p.Deployments[0].Production || p.Deployments[0].Counted {
+			t.Errorf("staging: %+v", p)
+		}
+
+		pulls, err := e.Pulls(ctx, PullQuery{Filter: week(), By: "deployed", page: page{limit: 2}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pulls.Total != 5 || len(pulls.Pulls) != 2 || pulls.NextCursor == "" {
+			t.Fatalf("deployed pulls: total %d, page %d, cursor %q; want 5 (lead_time.changes) in pages of 2", pulls.Total, len(pulls.Pulls), pulls.NextCursor)
+		}
+		var numbers []int64
+		for cursor := ""; ; {
+			pq := PullQuery{Filter: week(), By: "deployed", page: page{limit: 2}}
+			if cursor != "" {
+				pq.page.afterT, pq.page.afterID, _ = decodeCursor(cursor)
+				pq.page.hasAfter = true
+			}
+			p, err := e.Pulls(ctx, pq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, x := range p.Pulls {
+				numbers = append(numbers, x.Number)
+				if x.Number == 3 && (num(x.CodingSeconds) != "10800" || num(x.PickupSeconds) != "14400" || num(x.ReviewSeconds) != "3600" ||
+					num(x.DeploySeconds) != "7200" || num(x.LeadTimeSeconds) != "36000" || x.Deployment == nil || *x.Deployment != sc.d3 ||
+					x.State != "merged" || *x.MergeCommitSHA != sha("r2p")) {
+					t.Errorf("#3 %+v", x)
+				}
+			}
+			if cursor = p.NextCursor; cursor == "" {
+				break
+			}
+		}
+		// Newest deployment first: #5 (D7), #4 (D5), then D3's #3 #2 #1.
+		if fmt.Sprint(numbers) != "[5 4 3 2 1]" {
+			t.Errorf("pages of deployed pulls: %v", numbers)
+		}
+		open, err := e.Pulls(ctx, PullQuery{Filter: week(), By: "created", State: "open", page: page{limit: 10}})
+		if err != nil || open.Total != 1 || open.Pulls[0].Number != 6 || open.Pulls[0].CodingSeconds != nil {
+			t.Errorf("open pulls %+v %v; want #6 with an unknown coding time", open, err)
+		}
+
+		inc, err := e.Incidents(ctx, IncidentQuery{Filter: week(), By: "resolved", page: page{limit: 10}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inc.Total != 3 {
+			t.Errorf("incidents resolved in the week: %d; want 3 (time_to_restore.incidents)", inc.Total)
+		}
+		links := map[string]string{}
+		for _, in := range inc.Incidents {
+			links[in.Source+" "+lvl(in.Link)] = fmt.Sprint(*in.Deployment)
+		}
+		want := map[string]string{"github root_cause": fmt.Sprint(sc.d3), "ci window": fmt.Sprint(sc.d4), "rollback named": fmt.Sprint(sc.d5)}
+		if fmt.Sprint(links) != fmt.Sprint(want) {
+			t.Errorf("links %v; want %v", links, want)
+		}
+		later := Filter{From: at("06-15 00:00"), To: at("06-16 00:00"), Interval: Day}
+		outside, err := e.Incidents(ctx, IncidentQuery{Filter: later, By: "opened", page: page{limit: 10}})
+		if err != nil || outside.Total != 1 || outside.Incidents[0].Deployment != nil || outside.Incidents[0].Link != nil ||
+			num(outside.Incidents[0].RestoreSeconds) != "3600" {
+			t.Errorf("inc-3, ten days after the last deployment, blames none: %+v %v", outside, err)
+		}
+	})
+}
+
+func TestGoldenFlow(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		seedDelivery(t, db)
+		e := NewEngine(db, quiet, testSettings())
+		refresh(t, e)
+		f, err := e.Flow(context.Background(), week())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Merged in the week: #1 #2 #3 #4 #5.
+		// Coding (first commit → opened): #1 10:00→12:00 7200, #2 5400,
+		// #3 10800, #4 3600, #5 600; sorted 600 3600 5400 7200 10800:
+		// median 5400, p75 7200, p90 7200 + 0.6×3600 = 9360.
+		if c := f.Coding; num(c.Median) != "5400" || num(c.P75) != "7200" || num(c.P90) != "9360" || c.Count != 5 {
+			t.Errorf("coding %s %s %s (%d)", num(c.Median), num(c.P75), num(c.P90), c.Count)
+		}
+		// Pickup (opened → first response by another person, bots
+		// excluded): #1 bob after 3600, #2 carol's comment after 1800, #3
+		// bob after 14400 (the bot's review at 10:05 does not count); #4
+		// and #5 had none. Sorted 1800 3600 14400: median 3600, p75 3600 +
+		// 0.5×10800 = 9000, p90 3600 + 0.8×10800 = 12240.
+		if p := f.Pickup; num(p.Median) != "3600" || num(p.P75) != "9000" || num(p.P90) != "12240" || p.Count != 3 {
+			t.Errorf("pickup %s %s %s (%d)", num(p.Median), num(p.P75), num(p.P90), p.Count)
+		}
+		// Review (first review → merged): #1 72000, #2 3600, #3 3600.
+		if r := f.Review; num(r.Median) != "3600" || r.Count != 3 {
+			t.Errorf("review %s (%d)", num(r.Median), r.Count)
+		}
+		// Deploy (merged → deployed): 28800 18000 7200 3600 3600: median 7200.
+		if d := f.Deploy; num(d.Median) != "7200" || d.Count != 5 {
+			t.Errorf("deploy %s (%d)", num(d.Median), d.Count)
+		}
+		if tp := f.Throughput; tp.Opened != 6 || tp.Merged != 5 || tp.ClosedUnmerged != 0 {
+			t.Errorf("throughput %+v; want 6 opened (#1–#6), 5 merged", tp)
+		}
+		// Sizes known: #1 120, #2 15, #3 40: median 40.
+		if s := f.Size; num(s.Median) != "40" || s.Count != 3 {
+			t.Errorf("size %s (%d)", num(s.Median), s.Count)
+		}
+		// Reviews by people: bob ×2, carol ×1 (the bot's is not one).
+		if r := f.Reviews; r.Reviews != 3 || r.Reviewers != 2 || num(r.PerReviewer) != "1.5" {
+			t.Errorf("reviews %+v %s", r, num(r.PerReviewer))
+		}
+		if ir := f.IssueFirstResponse; ir.Issues != 2 || ir.Unanswered != 2 || ir.Median != nil {
+			t.Errorf("issue first response %+v", ir)
+		}
+		// 06-02: #2 and #3 opened; #1, #2 and #3 merged.
+		if len(f.Series) != 7 || f.Series[1].Throughput.Merged != 3 || f.Series[1].Throughput.Opened != 2 {
+			t.Errorf("06-02: %+v", f.Series[1].Throughput)
+		}
 	})
 }

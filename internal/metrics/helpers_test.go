@@ -12,3 +12,5 @@ import (
 func eachEngine(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	storetest.Each(t, fn)
 }
+
+func storetestOpenSQLite(t *testing.T) *store.DB { return storetest.Open(t, store.SQLite) }

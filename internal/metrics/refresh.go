@@ -329,14 +329,14 @@ func (e *Engine) rollup(ctx context.Context, months, teamMonths map[int64]bool) 
 			// DISTINCT: two overlapping spans of one membership still
 			// count a contribution once for the team.
 			_, err := tx.ExecContext(ctx, `
-				INSERT INTO metric_team_contribution_months (month, owner, team_id, actor_id, kind, n, points)
-				SELECT c.month, c.owner, t.team_id, c.actor_id, c.kind, COUNT(*), SUM(c.points)
+				INSERT INTO metric_team_contribution_months (month, owner, team_id, actor_id, company, kind, n, points)
+				SELECT c.month, c.owner, t.team_id, c.actor_id, c.company, c.kind, COUNT(*), SUM(c.points)
 				FROM (SELECT DISTINCT c.kind, c.source_id, m.team_id
 				      FROM metric_contributions c JOIN team_members m ON m.actor_id = c.actor_id
 				       AND m.since <= c.at AND (m.until IS NULL OR m.until > c.at)
 				      WHERE c.month = $1) t
 				JOIN metric_contributions c ON c.kind = t.kind AND c.source_id = t.source_id
-				GROUP BY c.month, c.owner, t.team_id, c.actor_id, c.kind`, m)
+				GROUP BY c.month, c.owner, t.team_id, c.actor_id, c.company, c.kind`, m)
 			return err
 		})
 		if err != nil {

@@ -146,10 +146,11 @@ CREATE TABLE metric_team_contribution_months (
     owner     TEXT NOT NULL,
     team_id   BIGINT NOT NULL,
     actor_id  BIGINT NOT NULL,
+    company   TEXT NOT NULL,
     kind      TEXT NOT NULL,
     n         BIGINT NOT NULL,
     points    BIGINT NOT NULL,
-    PRIMARY KEY (month, owner, team_id, actor_id, kind)
+    PRIMARY KEY (month, owner, team_id, actor_id, company, kind)
 );
 
 -- Finding what a deployment shipped walks the push history by sha.
