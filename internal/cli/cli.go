@@ -51,6 +51,7 @@ func commands() []command {
 		{"config", "check a configuration (config check) or print its reference (config docs)", runConfig},
 		{"export", "export pulls, reviews, deployments, incidents or events as JSONL or CSV, or archive events into git", runExport},
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
+		{"metrics", "bring the derived metric tables up to date now (metrics refresh [--full])", runMetrics},
 		{"report", "report a CI/CD event (deploy, incident, …) to a Sextant server", runReport},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"version", "print the version", runVersion},

@@ -85,9 +85,14 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		ln.Close()
 		return err
 	}
+	engine, err := setupMetrics(ctx, db, runner, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
-	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, AnonymousRead: anon})
+	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, AnonymousRead: anon, MetricsEngine: engine})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -147,7 +147,9 @@ func (e *Engine) Refresh(ctx context.Context, full bool) (RefreshStats, error) {
 		if err := e.deriveRepo(ctx, w, repo, months, &st); err != nil {
 			return st, e.requeue(ctx, full, repos[i:], actors, fmt.Errorf("metrics refresh of repository %d: %w", repo, err))
 		}
-		st.Repos++
+		if repo != 0 {
+			st.Repos++
+		}
 		if _, err := e.lock(ctx); err != nil {
 			return st, e.requeue(ctx, full, repos[i+1:], actors, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
+	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
 )
@@ -32,6 +33,9 @@ type Deps struct {
 	// AnonymousRead lets read endpoints answer without a token (the
 	// default for a server listening on loopback only).
 	AnonymousRead bool
+	// MetricsEngine answers the metric endpoints; nil uses the default
+	// definitions.
+	MetricsEngine *metrics.Engine
 }
 
 // New builds a server with every route registered.
@@ -41,6 +45,7 @@ func New(d Deps) *Server {
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
 	s.routeEvents()
+	s.routeMetrics(d.MetricsEngine)
 	return s
 }
 
