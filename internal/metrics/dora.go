@@ -158,8 +158,10 @@ func (a *doraAcc) medianDeployDays() float64 {
 	weeks := buckets(a.r, Week)
 	counts := make([]int64, len(weeks))
 	for i, w := range weeks {
+		// Days by index: a week clipped to start mid-day still holds that
+		// day (only deployments in the range are in days).
 		for d := w.fromMS() / dayMS; d*dayMS < w.toMS(); d++ {
-			if d*dayMS >= w.fromMS() && a.days[d] {
+			if a.days[d] {
 				counts[i]++
 			}
 		}

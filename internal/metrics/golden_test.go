@@ -266,8 +266,9 @@ func TestGoldenDelivery(t *testing.T) {
 		// Resolved in the week: #50 after 2h (7200s), inc-2 after 30m
 		// (1800s), D5's rollback 10:00 → 11:00 (3600s). inc-3 resolves on
 		// 06-15, outside. Median 3600 = 1h, not under 1h: high.
+		// p75 at rank 1.5 = 3600 + 0.5×3600 = 5400; p90 at 1.8 = 6480.
 		ttr := d.TimeToRestore
-		if num(ttr.Median) != "3600" || ttr.Incidents != 3 || lvl(ttr.Level) != LevelHigh {
+		if num(ttr.Median) != "3600" || num(ttr.P75) != "5400" || num(ttr.P90) != "6480" || ttr.Incidents != 3 || lvl(ttr.Level) != LevelHigh {
 			t.Errorf("time to restore %s over %d level %s; want 3600 over 3, high", num(ttr.Median), ttr.Incidents, lvl(ttr.Level))
 		}
 		// Rework: D6 (the first deployment after the rollback) and D7 (ships
@@ -458,8 +459,9 @@ func TestGoldenFlow(t *testing.T) {
 		if p := f.Pickup; num(p.Median) != "3600" || num(p.P75) != "9000" || num(p.P90) != "12240" || p.Count != 3 {
 			t.Errorf("pickup %s %s %s (%d)", num(p.Median), num(p.P75), num(p.P90), p.Count)
 		}
-		// Review (first review → merged): #1 72000, #2 3600, #3 3600.
-		if r := f.Review; num(r.Median) != "3600" || r.Count != 3 {
+		// Review (first review → merged): #1 72000, #2 3600, #3 3600; p75 at
+		// rank 1.5 = 3600 + 0.5×68400 = 37800, p90 at 1.8 = 3600 + 0.8×68400 = 58320.
+		if r := f.Review; num(r.Median) != "3600" || num(r.P75) != "37800" || num(r.P90) != "58320" || r.Count != 3 {
 			t.Errorf("review %s (%d)", num(r.Median), r.Count)
 		}
 		// Deploy (merged → deployed): 28800 18000 7200 3600 3600: median 7200.
@@ -469,8 +471,9 @@ func TestGoldenFlow(t *testing.T) {
 		if tp := f.Throughput; tp.Opened != 6 || tp.Merged != 5 || tp.ClosedUnmerged != 0 {
 			t.Errorf("throughput %+v; want 6 opened (#1–#6), 5 merged", tp)
 		}
-		// Sizes known: #1 120, #2 15, #3 40: median 40.
-		if s := f.Size; num(s.Median) != "40" || s.Count != 3 {
+		// Sizes known: #1 120, #2 15, #3 40: median 40, p75 40 + 0.5×80 = 80,
+		// p90 40 + 0.8×80 = 104.
+		if s := f.Size; num(s.Median) != "40" || num(s.P75) != "80" || num(s.P90) != "104" || s.Count != 3 {
 			t.Errorf("size %s (%d)", num(s.Median), s.Count)
 		}
 		// Reviews by people: bob ×2, carol ×1 (the bot's is not one).

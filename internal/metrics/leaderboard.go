@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -185,83 +186,47 @@ func rank(m map[string]*entryAcc) []LeaderboardEntry {
 }
 
 // scores sums the contributions of a range per entry of the group. Whole
-// months come from the monthly sums; the days before the first and after
-// the last whole month from the contributions themselves. A repository
-// filter reads contributions only (the sums are per organization).
+// months come from the monthly sums, whole days around them from the daily
+// sums, and the part-days at the ends (a range not starting at midnight)
+// from the contributions themselves. A repository filter reads
+// contributions only: the sums are per organization.
 func (e *Engine) scores(ctx context.Context, q LeaderboardQuery, s *scope, team *teamInfo, teamsByID map[int64]teamInfo, r Range) (map[string]*entryAcc, error) {
-	mStart := startOf(r.From, Month)
-	if mStart.Before(r.From) {
-		mStart = next(mStart, Month)
-	}
-	mEnd := startOf(r.To, Month)
-	months := [2]int64{mStart.UnixMilli(), mEnd.UnixMilli()}
-	edges := [4]int64{r.fromMS(), months[0], months[1], r.toMS()}
-	if !mStart.Before(mEnd) || q.Repo != "" {
-		months = [2]int64{0, 0}
-		edges = [4]int64{r.fromMS(), r.toMS(), 0, 0}
-	}
-	var args []any
-	ph := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
-	monthCond := "x.month >= " + ph(months[0]) + " AND x.month < " + ph(months[1])
-	rawCond := "(c.at >= " + ph(edges[0]) + " AND c.at < " + ph(edges[1]) + " OR c.at >= " + ph(edges[2]) + " AND c.at < " + ph(edges[3]) + ")"
-	if q.Org != "" {
-		org := strings.ToLower(q.Org)
-		monthCond += " AND x.owner = " + ph(org)
-		rawCond += " AND c.owner = " + ph(org)
-	}
+	type span struct{ from, to int64 }
+	var months, days, raw []span
 	if q.Repo != "" {
-		rawCond += " AND " + s.where("c.repo_id")
-	}
-	if q.Company != "" {
-		monthCond += " AND x.company = " + ph(q.Company)
-		rawCond += " AND c.company = " + ph(q.Company)
-	}
-	var text string
-	if q.Group != GroupTeam && team == nil {
-		text = `SELECT actor_id, 0, company, kind, SUM(n), SUM(points) FROM (
-			SELECT x.actor_id, x.company, x.kind, x.n, x.points FROM metric_contribution_months x WHERE ` + monthCond + `
-			UNION ALL
-			SELECT c.actor_id, c.company, c.kind, 1, c.points FROM metric_contributions c WHERE ` + rawCond + `
-		) y GROUP BY actor_id, company, kind`
+		raw = []span{{r.fromMS(), r.toMS()}}
 	} else {
-		if team != nil {
-			monthCond += " AND x.team_id = " + ph(team.id)
-			rawCond += " AND m.team_id = " + ph(team.id)
+		dayFrom, dayTo := startOf(r.From, Day), startOf(r.To, Day)
+		if dayFrom.Before(r.From) {
+			dayFrom = next(dayFrom, Day)
 		}
-		// DISTINCT: overlapping spans of one membership count once.
-		text = `SELECT actor_id, team_id, company, kind, SUM(n), SUM(points) FROM (
-			SELECT x.actor_id, x.team_id, x.company, x.kind, x.n, x.points FROM metric_team_contribution_months x WHERE ` + monthCond + `
-			UNION ALL
-			SELECT c.actor_id, t.team_id, c.company, c.kind, 1, c.points
-			FROM (SELECT DISTINCT c.kind, c.source_id, m.team_id FROM metric_contributions c
-			      JOIN team_members m ON m.actor_id = c.actor_id AND m.since <= c.at AND (m.until IS NULL OR m.until > c.at)
-			      WHERE ` + rawCond + `) t
-			JOIN metric_contributions c ON c.kind = t.kind AND c.source_id = t.source_id
-		) y GROUP BY actor_id, team_id, company, kind`
+		if !dayFrom.Before(dayTo) {
+			raw = []span{{r.fromMS(), r.toMS()}}
+		} else {
+			raw = []span{{r.fromMS(), dayFrom.UnixMilli()}, {dayTo.UnixMilli(), r.toMS()}}
+			mFrom, mTo := startOf(dayFrom, Month), startOf(dayTo, Month)
+			if mFrom.Before(dayFrom) {
+				mFrom = next(mFrom, Month)
+			}
+			if mFrom.Before(mTo) {
+				months = []span{{mFrom.UnixMilli(), mTo.UnixMilli()}}
+				days = []span{{dayFrom.UnixMilli(), mFrom.UnixMilli()}, {mTo.UnixMilli(), dayTo.UnixMilli()}}
+			} else {
+				days = []span{{dayFrom.UnixMilli(), dayTo.UnixMilli()}}
+			}
+		}
 	}
-	logins := map[int64]string{}
 	out := map[string]*entryAcc{}
 	var actorIDs []int64
-	err := query(ctx, e.db.R, text, args, func(rows *sql.Rows) error {
-		var (
-			actor, teamID, n, points int64
-			company, kind            string
-		)
-		if err := rows.Scan(&actor, &teamID, &company, &kind, &n, &points); err != nil {
-			return err
-		}
+	add := func(actor, teamID int64, company string, counts *[10]int64) {
 		var key, name, title string
 		switch q.Group {
 		case GroupPerson:
-			key = "a" + strconv.FormatInt(actor, 10)
-			actorIDs = append(actorIDs, actor)
+			key, name = "a"+strconv.FormatInt(actor, 10), strconv.FormatInt(actor, 10)
 		case GroupTeam:
 			t, ok := teamsByID[teamID]
 			if !ok { // a deleted team
-				return nil
+				return
 			}
 			key, name, title = "t"+strconv.FormatInt(teamID, 10), t.name, t.title
 		case GroupOrg:
@@ -271,40 +236,126 @@ func (e *Engine) scores(ctx context.Context, q LeaderboardQuery, s *scope, team 
 		if a == nil {
 			a = &entryAcc{name: name, title: title}
 			if q.Group == GroupPerson {
-				a.name = strconv.FormatInt(actor, 10)
 				a.companies = map[string]int64{}
+				actorIDs = append(actorIDs, actor)
 			}
 			out[key] = a
 		}
+		points := counts[1] + counts[3] + counts[5] + counts[7] + counts[9]
 		a.score += points
 		if a.companies != nil {
 			a.companies[company] += points
 		}
-		switch kind {
-		case kindPullOpened:
-			a.b.PullsOpened.Count += n
-			a.b.PullsOpened.Points += points
-		case kindPullMerged:
-			a.b.PullsMerged.Count += n
-			a.b.PullsMerged.Points += points
-			a.b.PullsMerged.LabelBonus += points - n*int64(e.s.Weights.MergedPull)
-		case kindReview:
-			a.b.Reviews.Count += n
-			a.b.Reviews.Points += points
-		case kindIssue:
-			a.b.Issues.Count += n
-			a.b.Issues.Points += points
-		case kindIssueComment, kindReviewComment:
-			a.b.Comments.Count += n
-			a.b.Comments.Points += points
+		b := &a.b
+		b.PullsOpened.Count += counts[0]
+		b.PullsOpened.Points += counts[1]
+		b.PullsMerged.Count += counts[2]
+		b.PullsMerged.Points += counts[3]
+		b.PullsMerged.LabelBonus += counts[3] - counts[2]*int64(e.s.Weights.MergedPull)
+		b.Reviews.Count += counts[4]
+		b.Reviews.Points += counts[5]
+		b.Issues.Count += counts[6]
+		b.Issues.Points += counts[7]
+		b.Comments.Count += counts[8]
+		b.Comments.Points += counts[9]
+	}
+	byTeam := q.Group == GroupTeam || team != nil
+	// The filters common to every level, on a table aliased x.
+	filter := func(args *[]any) string {
+		ph := func(v any) string {
+			*args = append(*args, v)
+			return "$" + strconv.Itoa(len(*args))
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sum contributions: %w", err)
+		var cond string
+		if q.Org != "" {
+			cond += " AND x.owner = " + ph(strings.ToLower(q.Org))
+		}
+		if q.Company != "" {
+			cond += " AND x.company = " + ph(q.Company)
+		}
+		if q.Repo != "" {
+			cond += " AND " + s.where("x.repo_id")
+		}
+		if team != nil {
+			cond += " AND x.team_id = " + ph(team.id)
+		}
+		return cond
+	}
+	sums := func(period string, sp span) error {
+		if sp.from >= sp.to {
+			return nil
+		}
+		args := []any{period, sp.from, sp.to}
+		table, teamCol := "metric_contribution_sums", "0"
+		if byTeam {
+			table, teamCol = "metric_team_contribution_sums", "x.team_id"
+		}
+		text := `SELECT x.actor_id, ` + teamCol + `, x.company, ` + sumColumns("x.") + ` FROM ` + table + ` x
+			WHERE x.period = $1 AND x.start >= $2 AND x.start < $3` + filter(&args)
+		return query(ctx, e.db.R, text, args, func(rows *sql.Rows) error {
+			var (
+				actor, teamID int64
+				company       string
+				c             [10]int64
+			)
+			if err := rows.Scan(&actor, &teamID, &company, &c[0], &c[1], &c[2], &c[3], &c[4], &c[5], &c[6], &c[7], &c[8], &c[9]); err != nil {
+				return err
+			}
+			add(actor, teamID, company, &c)
+			return nil
+		})
+	}
+	contributions := func(sp span) error {
+		if sp.from >= sp.to {
+			return nil
+		}
+		args := []any{sp.from, sp.to}
+		text := `SELECT x.actor_id, 0, x.company, x.kind, x.points FROM metric_contributions x
+			WHERE x.at >= $1 AND x.at < $2` + filter(&args)
+		if byTeam {
+			// DISTINCT: overlapping spans of one membership count once.
+			text = `SELECT x.actor_id, x.team_id, x.company, x.kind, x.points FROM (
+				SELECT DISTINCT c.kind, c.source_id, c.actor_id, c.company, c.points, c.owner, c.repo_id, m.team_id
+				FROM metric_contributions c JOIN team_members m ON m.actor_id = c.actor_id
+					AND m.since <= c.at AND (m.until IS NULL OR m.until > c.at)
+				WHERE c.at >= $1 AND c.at < $2) x WHERE TRUE` + filter(&args)
+		}
+		return query(ctx, e.db.R, text, args, func(rows *sql.Rows) error {
+			var (
+				actor, teamID, points int64
+				company, kind         string
+				c                     [10]int64
+			)
+			if err := rows.Scan(&actor, &teamID, &company, &kind, &points); err != nil {
+				return err
+			}
+			for i, k := range sumKinds {
+				if slices.Contains(k.kinds, kind) {
+					c[2*i], c[2*i+1] = 1, points
+				}
+			}
+			add(actor, teamID, company, &c)
+			return nil
+		})
+	}
+	for _, sp := range months {
+		if err := sums("month", sp); err != nil {
+			return nil, fmt.Errorf("read monthly sums: %w", err)
+		}
+	}
+	for _, sp := range days {
+		if err := sums("day", sp); err != nil {
+			return nil, fmt.Errorf("read daily sums: %w", err)
+		}
+	}
+	for _, sp := range raw {
+		if err := contributions(sp); err != nil {
+			return nil, fmt.Errorf("read contributions: %w", err)
+		}
 	}
 	if q.Group == GroupPerson && len(actorIDs) > 0 {
-		err = query(ctx, e.db.R, `SELECT id, login FROM actors WHERE id IN `+inList(actorIDs), nil, func(rows *sql.Rows) error {
+		logins := map[int64]string{}
+		err := query(ctx, e.db.R, `SELECT id, login FROM actors WHERE id IN `+inList(actorIDs), nil, func(rows *sql.Rows) error {
 			var (
 				id    int64
 				login string

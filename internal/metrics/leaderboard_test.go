@@ -184,6 +184,19 @@ func TestGoldenLeaderboard(t *testing.T) {
 		if d := cmp.Diff(summary(viaMonths), summary(viaRows)); d != "" || len(viaMonths.Entries) != 3 || viaMonths.Entries[2].Score != 7 {
 			t.Errorf("months and rows differ (-months +rows):\n%s\n%+v", d, summary(viaMonths))
 		}
+		// Part-days at both ends too (not midnight): months, days and rows.
+		partDays := Filter{From: at("05-20 09:30"), To: at("06-20 10:30")}
+		mixed := board(LeaderboardQuery{Filter: partDays, Group: GroupTeam})
+		partDays.Repo = "acme/api"
+		rowsOnly := board(LeaderboardQuery{Filter: partDays, Group: GroupTeam})
+		// backend: alice's 20 (her comment at 06-20 10:00 is before 10:30)
+		// and dave's #11 opened 06-10 (1) and merged 06-20 10:00 (10) = 31;
+		// frontend: erin's issue at 05-20 10:00 (after 09:30, 2), her review
+		// (3) and comment (1) = 6.
+		if d := cmp.Diff(summary(mixed), summary(rowsOnly)); d != "" || len(mixed.Entries) != 2 ||
+			mixed.Entries[0].Score != 31 || mixed.Entries[1].Score != 6 {
+			t.Errorf("part-days differ (-sums +rows):\n%s\n%+v", d, summary(mixed))
+		}
 		page := board(LeaderboardQuery{Filter: june(), Group: GroupPerson, limit: 1, offset: 1})
 		if len(page.Entries) != 1 || page.Entries[0].Name != "dave" || page.Total != 3 {
 			t.Errorf("second page %+v", page)

@@ -50,6 +50,13 @@ func TestGoldenPeriodBoundariesUTC(t *testing.T) {
 		if m := d.DeploymentFrequency.MedianDeployDaysPerWeek; m != 2 {
 			t.Errorf("median deploy days per week %v; want 2", m)
 		}
+		// A range starting mid-day keeps that day: 06-07 12:00 to 06-08 12:00
+		// holds the 23:30 and 23:59:59.999 deployments of 06-07 and the one
+		// at 06-08 00:00: two days, in two clipped weeks (06-07 is a Sunday).
+		mid := mustDORA(t, e, Filter{From: at("06-07 12:00"), To: at("06-08 12:00"), Interval: Week})
+		if df := mid.DeploymentFrequency; df.Deployments != 3 || df.MedianDeployDaysPerWeek != 1 || len(mid.Series) != 2 {
+			t.Errorf("mid-day range: %+v, %d points; want 3 deployments, a day in each of 2 weeks", df, len(mid.Series))
+		}
 	})
 }
 

@@ -60,7 +60,7 @@ func NewEngine(db *store.DB, log *slog.Logger, s Settings) *Engine {
 type RefreshStats struct {
 	Full     bool          `json:"full"`
 	Repos    int           `json:"repos"`
-	Months   int           `json:"months"`
+	Days     int           `json:"days"`
 	Inserted int           `json:"inserted"`
 	Updated  int           `json:"updated"`
 	Deleted  int           `json:"deleted"`
@@ -138,41 +138,48 @@ func (e *Engine) Refresh(ctx context.Context, full bool) (RefreshStats, error) {
 		return st, e.setState(ctx, "refreshed", `{"repos":0}`, 0)
 	}
 
-	w, err := loadWorld(ctx, e.db, e.s)
+	w, err := loadWorld(ctx, e.db, e.s, full)
 	if err != nil {
 		return st, e.requeue(ctx, full, repos, actors, err)
 	}
-	months := map[int64]bool{}
+	days := map[int64]bool{}
+	// fail keeps what this refresh did not finish for the next one. The
+	// repositories already written changed contributions whose sums must
+	// follow now: a later refresh would find nothing left to change there.
+	fail := func(remaining []int64, err error) error {
+		if !full && len(days) > 0 {
+			if err := e.sum(ctx, false, days); err != nil {
+				e.log.Error("metrics refresh: could not sum the contributions it changed; the next rebuild will", "err", err)
+			}
+		}
+		return e.requeue(ctx, full, remaining, actors, err)
+	}
 	for i, repo := range repos {
-		if err := e.deriveRepo(ctx, w, repo, months, &st); err != nil {
-			return st, e.requeue(ctx, full, repos[i:], actors, fmt.Errorf("metrics refresh of repository %d: %w", repo, err))
+		if err := e.deriveRepo(ctx, w, repo, days, &st); err != nil {
+			return st, fail(repos[i:], fmt.Errorf("metrics refresh of repository %d: %w", repo, err))
 		}
 		if repo != 0 {
 			st.Repos++
 		}
-		if _, err := e.lock(ctx); err != nil {
-			return st, e.requeue(ctx, full, repos[i+1:], actors, err)
+		if ok, err := e.lock(ctx); err != nil || !ok {
+			if err == nil {
+				err = fmt.Errorf("metrics refresh: lost its lease to another process")
+			}
+			return st, fail(repos[i+1:], err)
 		}
 	}
-	teamMonths := maps(months)
-	if full {
-		all, err := e.allMonths(ctx)
-		if err != nil {
-			return st, e.requeue(ctx, full, nil, actors, err)
-		}
-		months = all
-		teamMonths = all
-	} else if len(actors) > 0 {
+	if !full && len(actors) > 0 {
 		// A membership change moves contributions between teams without
-		// changing them: the months those people contributed in are redone.
-		if err := e.monthsOf(ctx, actors, teamMonths); err != nil {
-			return st, e.requeue(ctx, full, nil, actors, err)
+		// changing them: the days those people contributed on are redone.
+		if err := e.daysOf(ctx, actors, days); err != nil {
+			return st, fail(nil, err)
 		}
 	}
-	if err := e.rollup(ctx, months, teamMonths); err != nil {
-		return st, e.requeue(ctx, full, nil, actors, err)
+	if err := e.sum(ctx, full, days); err != nil {
+		// Which days changed is known to this run only: rebuild next time.
+		return st, e.requeue(ctx, true, nil, nil, err)
 	}
-	st.Months = len(teamMonths)
+	st.Days = len(days)
 	st.Duration = e.now().Sub(start)
 	stats, _ := json.Marshal(st)
 	if err := e.setState(ctx, "definitions", fingerprint, 0); err != nil {
@@ -181,17 +188,9 @@ func (e *Engine) Refresh(ctx context.Context, full bool) (RefreshStats, error) {
 	if err := e.setState(ctx, "refreshed", string(stats), 0); err != nil {
 		return st, err
 	}
-	e.log.Info("metrics refreshed", "full", st.Full, "repos", st.Repos, "months", st.Months,
+	e.log.Info("metrics refreshed", "full", st.Full, "repos", st.Repos, "days", st.Days,
 		"inserted", st.Inserted, "updated", st.Updated, "deleted", st.Deleted, "duration", st.Duration)
 	return st, nil
-}
-
-func maps(m map[int64]bool) map[int64]bool {
-	out := make(map[int64]bool, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // requeue puts back what a failed refresh took but did not finish, so the
@@ -280,74 +279,6 @@ func (e *Engine) reposOf(ctx context.Context, actors []int64) ([]int64, error) {
 	return out, nil
 }
 
-func (e *Engine) monthsOf(ctx context.Context, actors []int64, into map[int64]bool) error {
-	return query(ctx, e.db.R, `SELECT DISTINCT month FROM metric_contributions WHERE actor_id IN `+inList(actors), nil,
-		func(rows *sql.Rows) error {
-			var m int64
-			err := rows.Scan(&m)
-			into[m] = true
-			return err
-		})
-}
-
-// allMonths lists every month with contributions or sums: a rebuild redoes
-// them all and drops the sums of months left empty.
-func (e *Engine) allMonths(ctx context.Context) (map[int64]bool, error) {
-	out := map[int64]bool{}
-	err := query(ctx, e.db.R, `SELECT DISTINCT month FROM metric_contributions
-		UNION SELECT DISTINCT month FROM metric_contribution_months
-		UNION SELECT DISTINCT month FROM metric_team_contribution_months`, nil, func(rows *sql.Rows) error {
-		var m int64
-		err := rows.Scan(&m)
-		out[m] = true
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("list contribution months: %w", err)
-	}
-	return out, nil
-}
-
-// rollup recomputes the monthly sums of the given months from the
-// contributions, per person and per team of the day.
-func (e *Engine) rollup(ctx context.Context, months, teamMonths map[int64]bool) error {
-	for _, m := range sortedKeys(teamMonths) {
-		err := e.db.Tx(ctx, func(tx *sql.Tx) error {
-			if months[m] {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM metric_contribution_months WHERE month = $1`, m); err != nil {
-					return err
-				}
-				if _, err := tx.ExecContext(ctx, `
-					INSERT INTO metric_contribution_months (month, owner, actor_id, company, kind, n, points)
-					SELECT month, owner, actor_id, company, kind, COUNT(*), SUM(points)
-					FROM metric_contributions WHERE month = $1
-					GROUP BY month, owner, actor_id, company, kind`, m); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM metric_team_contribution_months WHERE month = $1`, m); err != nil {
-				return err
-			}
-			// DISTINCT: two overlapping spans of one membership still
-			// count a contribution once for the team.
-			_, err := tx.ExecContext(ctx, `
-				INSERT INTO metric_team_contribution_months (month, owner, team_id, actor_id, company, kind, n, points)
-				SELECT c.month, c.owner, t.team_id, c.actor_id, c.company, c.kind, COUNT(*), SUM(c.points)
-				FROM (SELECT DISTINCT c.kind, c.source_id, m.team_id
-				      FROM metric_contributions c JOIN team_members m ON m.actor_id = c.actor_id
-				       AND m.since <= c.at AND (m.until IS NULL OR m.until > c.at)
-				      WHERE c.month = $1) t
-				JOIN metric_contributions c ON c.kind = t.kind AND c.source_id = t.source_id
-				GROUP BY c.month, c.owner, t.team_id, c.actor_id, c.company, c.kind`, m)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("sum contributions of %s: %w", time.UnixMilli(m).UTC().Format("2006-01"), err)
-		}
-	}
-	return nil
-}
-
 // lock takes or renews the refresh lease; false when another holds it.
 func (e *Engine) lock(ctx context.Context) (bool, error) {
 	now := e.now().UnixMilli()
@@ -411,9 +342,9 @@ func (e *Engine) RefreshedAt(ctx context.Context) (time.Time, error) {
 }
 
 // deriveRepo recomputes one repository's derived rows (repository 0: the
-// incidents of no repository) and records the months whose contributions
+// incidents of no repository) and records the days whose contributions
 // changed.
-func (e *Engine) deriveRepo(ctx context.Context, w *world, repoID int64, months map[int64]bool, st *RefreshStats) error {
+func (e *Engine) deriveRepo(ctx context.Context, w *world, repoID int64, days map[int64]bool, st *RefreshStats) error {
 	if repoID == 0 {
 		return e.deriveOrphanIncidents(ctx, st)
 	}
@@ -426,7 +357,7 @@ func (e *Engine) deriveRepo(ctx context.Context, w *world, repoID int64, months 
 	}
 	if r == nil {
 		// The repository is gone: so are its derived rows.
-		return e.writeRepo(ctx, repoID, derivedRows{}, months, st)
+		return e.writeRepo(ctx, repoID, derivedRows{}, days, st)
 	}
 	dedup(r.deployments, e.s.DedupWindow)
 	counted := chains(r)
@@ -456,35 +387,55 @@ func (e *Engine) deriveRepo(ctx context.Context, w *world, repoID int64, months 
 		links = link(r, counted, first, e.s.IncidentWindow, bodies)
 	}
 	rework(r, counted, e.s.ReworkLabels)
-	return e.writeRepo(ctx, repoID, e.rowsOf(r, w, links), months, st)
+	// This repository's own commit addresses count for its companies now;
+	// people with an address new to the others are redone next time.
+	var renamed []int64
+	for _, ad := range sortedDomains(r.domains) {
+		if w.addDomain(ad.actor, "@"+ad.domain) && !w.complete && len(w.byDomain) > 0 {
+			renamed = append(renamed, ad.actor)
+		}
+	}
+	d := e.rowsOf(r, w, links)
+	d.renamed = renamed
+	return e.writeRepo(ctx, repoID, d, days, st)
 }
 
 type derivedRows struct {
-	deployments, pulls, incidents, issues, contributions rows
+	deployments, pulls, incidents, issues, contributions, domains rows
+	renamed                                                       []int64 // people to redo: their companies may change elsewhere
 }
 
-func (e *Engine) writeRepo(ctx context.Context, repoID int64, d derivedRows, months map[int64]bool, st *RefreshStats) error {
+func (e *Engine) writeRepo(ctx context.Context, repoID int64, d derivedRows, days map[int64]bool, st *RefreshStats) error {
 	return e.db.Tx(ctx, func(tx *sql.Tx) error {
 		where, args := "repo_id = $1", []any{repoID}
 		for _, t := range []struct {
 			table derivedTable
 			want  rows
-		}{{deploymentsTable, d.deployments}, {pullsTable, d.pulls}, {incidentsTable, d.incidents}, {issuesTable, d.issues}} {
-			s, err := t.table.sync(ctx, tx, where, args, t.want, nil)
+		}{{deploymentsTable, d.deployments}, {pullsTable, d.pulls}, {incidentsTable, d.incidents}, {issuesTable, d.issues},
+			{actorDomainsTable, d.domains}} {
+			s, err := t.table.sync(ctx, tx, e.db.Dialect, where, args, t.want, nil)
 			if err != nil {
 				return err
 			}
 			st.Inserted, st.Updated, st.Deleted = st.Inserted+s.inserted, st.Updated+s.updated, st.Deleted+s.deleted
 		}
-		s, err := contributionsTable.sync(ctx, tx, where, args, d.contributions, func(old, new []any) {
+		s, err := contributionsTable.sync(ctx, tx, e.db.Dialect, where, args, d.contributions, func(old, new []any) {
 			for _, row := range [][]any{old, new} {
 				if row != nil {
-					months[normalize(row[6]).(int64)] = true
+					days[normalize(row[6]).(int64)] = true
 				}
 			}
 		})
 		st.Inserted, st.Updated, st.Deleted = st.Inserted+s.inserted, st.Updated+s.updated, st.Deleted+s.deleted
-		return err
+		if err != nil {
+			return err
+		}
+		for _, a := range d.renamed {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_changes (scope, ref) VALUES ('actor', $1)`, a); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -517,7 +468,7 @@ func (e *Engine) deriveOrphanIncidents(ctx context.Context, st *RefreshStats) er
 		return fmt.Errorf("load incidents of no repository: %w", err)
 	}
 	return e.db.Tx(ctx, func(tx *sql.Tx) error {
-		s, err := incidentsTable.sync(ctx, tx, "repo_id IS NULL", nil, want, nil)
+		s, err := incidentsTable.sync(ctx, tx, e.db.Dialect, "repo_id IS NULL", nil, want, nil)
 		st.Inserted, st.Updated, st.Deleted = st.Inserted+s.inserted, st.Updated+s.updated, st.Deleted+s.deleted
 		return err
 	})
@@ -525,7 +476,10 @@ func (e *Engine) deriveOrphanIncidents(ctx context.Context, st *RefreshStats) er
 
 // rowsOf turns a derived repository into the rows of the derived tables.
 func (e *Engine) rowsOf(r *repoData, w *world, links map[int64]incidentLink) derivedRows {
-	out := derivedRows{deployments: rows{}, pulls: rows{}, incidents: rows{}, issues: rows{}, contributions: rows{}}
+	out := derivedRows{deployments: rows{}, pulls: rows{}, incidents: rows{}, issues: rows{}, contributions: rows{}, domains: rows{}}
+	for ad := range r.domains {
+		actorDomainsTable.add(out.domains, []any{r.id, ad.actor, ad.domain})
+	}
 	blamed := map[*deployment]bool{}
 	for _, l := range links {
 		if l.deployment != nil {
@@ -567,7 +521,7 @@ func (e *Engine) rowsOf(r *repoData, w *world, links map[int64]incidentLink) der
 	}
 	owner := strings.ToLower(r.owner)
 	contrib := func(c contribution) {
-		contributionsTable.add(out.contributions, []any{c.kind, c.sourceID, r.id, owner, c.actorID, c.at, monthOf(c.at),
+		contributionsTable.add(out.contributions, []any{c.kind, c.sourceID, r.id, owner, c.actorID, c.at, dayOf(c.at), monthOf(c.at),
 			w.company(c.actorID, c.at), c.points})
 	}
 	wt := e.s.Weights
@@ -874,4 +828,18 @@ func (e *Engine) syncIncidents(ctx context.Context, r *repoData, source string, 
 		return nil
 	})
 	return true, err
+}
+
+func sortedDomains(m map[actorDomain]bool) []actorDomain {
+	out := make([]actorDomain, 0, len(m))
+	for ad := range m {
+		out = append(out, ad)
+	}
+	slices.SortFunc(out, func(a, b actorDomain) int {
+		if a.actor != b.actor {
+			return int(a.actor - b.actor)
+		}
+		return strings.Compare(a.domain, b.domain)
+	})
+	return out
 }

@@ -136,6 +136,19 @@ func TestIncrementalPeople(t *testing.T) {
 		if changed, err := SyncAffiliations(ctx, db, []Affiliation{{Company: "Initech", EmailDomain: "GLOBEX.example"}}); err != nil || changed {
 			t.Errorf("the same file again changed %v, %v; want nothing written", changed, err)
 		}
+		// greg has no address on his profile, but commits as
+		// greg@globex.example: his pull request (1) counts for Initech at
+		// once, in an incremental refresh.
+		f := metricstest.New(t, db)
+		f.Actor(core.Actor{ID: 108, Login: "greg"})
+		f.Commit(core.Commit{RepoID: 1, SHA: sha("greg"), AuthorID: 108, AuthorEmail: "greg@globex.example", AuthoredAt: at("06-21 09:00")})
+		f.Pull(core.PullRequest{ID: 2020, RepoID: 1, Number: 20, AuthorID: 108, Title: "greg", CreatedAt: at("06-21 10:00")})
+		if st := refresh(t, e); st.Full {
+			t.Errorf("refresh %+v; want an incremental one", st)
+		}
+		if got := board(GroupOrg); got != "Acme:20 Initech:6" {
+			t.Errorf("companies after greg's commit: %s", got)
+		}
 	})
 }
 
@@ -171,4 +184,36 @@ func TestOneRefreshAtATime(t *testing.T) {
 	if err := b.Handle(context.Background(), &store.Job{ID: 3, Args: `{"full":`}); err == nil {
 		t.Error("bad arguments accepted")
 	}
+}
+
+// A refresh that fails keeps what it took for the next one.
+func TestFailedRefreshRequeues(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		sc := seedDelivery(t, db)
+		e := NewEngine(db, quiet, testSettings())
+		refresh(t, e)
+		refresh(t, e)
+		cancelled, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := db.W.ExecContext(ctx, `UPDATE pull_requests SET title = 'renamed' WHERE id = 1001`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.Refresh(cancelled, false); err == nil {
+			t.Fatal("refresh with a cancelled context succeeded")
+		}
+		if err := e.requeue(ctx, false, []int64{sc.api}, []int64{alice}, errors.New("boom")); err == nil {
+			t.Error("requeue lost the error")
+		}
+		repos, actors, all, err := e.takeChanges(ctx)
+		if err != nil || all || len(actors) != 1 || actors[0] != alice || len(repos) == 0 || repos[0] != sc.api {
+			t.Errorf("changes after requeue: repos %v actors %v all %v %v", repos, actors, all, err)
+		}
+		if err := e.requeue(ctx, true, nil, nil, errors.New("boom")); err == nil {
+			t.Error("requeue lost the error")
+		}
+		if st := refresh(t, e); !st.Full {
+			t.Errorf("refresh after a failed rebuild %+v; want a full one", st)
+		}
+	})
 }

@@ -29,6 +29,7 @@ type repoData struct {
 	commits       map[string]commitInfo
 	issues        []*issue
 	issueComments []issueComment
+	domains       map[actorDomain]bool // who committed with an address at which domain
 	incidents     []*incident
 	contribs      []contribution
 }
@@ -147,7 +148,8 @@ func nullMillis(v sql.NullInt64) int64 {
 
 func loadRepo(ctx context.Context, q store.Querier, w *world, repoID int64) (*repoData, error) {
 	r := &repoData{id: repoID, compare: map[int64][]string{}, pullByNum: map[int64]*pull{},
-		pullByMerge: map[string]*pull{}, prCommits: map[string]bool{}, commits: map[string]commitInfo{}}
+		pullByMerge: map[string]*pull{}, prCommits: map[string]bool{}, commits: map[string]commitInfo{},
+		domains: map[actorDomain]bool{}}
 	var branch sql.NullString
 	err := q.QueryRowContext(ctx, `SELECT full_name, owner, default_branch FROM repositories WHERE id = $1`, repoID).
 		Scan(&r.fullName, &r.owner, &branch)
@@ -311,17 +313,23 @@ func (r *repoData) loadCommits(ctx context.Context, q store.Querier, w *world) e
 	// direct pushes, first commit of a pull request) and whether it is a
 	// revert (rework). substr and = compare exactly on both engines, where
 	// LIKE would ignore case on SQLite only.
-	return query(ctx, q, `SELECT sha, authored_at, CASE WHEN substr(message, 1, 8) = 'Revert "' THEN 1 ELSE 0 END
+	return query(ctx, q, `SELECT sha, authored_at, CASE WHEN substr(message, 1, 8) = 'Revert "' THEN 1 ELSE 0 END,
+			author_id, author_email
 		FROM commits WHERE repo_id = $1`, []any{r.id}, func(rows *sql.Rows) error {
 		var (
 			sha      string
 			authored sql.NullInt64
 			revert   int64
+			author   sql.NullInt64
+			email    sql.NullString
 		)
-		if err := rows.Scan(&sha, &authored, &revert); err != nil {
+		if err := rows.Scan(&sha, &authored, &revert, &author, &email); err != nil {
 			return err
 		}
 		r.commits[strings.ToLower(sha)] = commitInfo{authoredAt: nullMillis(authored), revert: revert == 1}
+		if d := domainOf(email.String); author.Valid && d != "" {
+			r.domains[actorDomain{author.Int64, d}] = true
+		}
 		return nil
 	})
 }
@@ -487,6 +495,11 @@ func (r *repoData) loadComments(ctx context.Context, q store.Querier, w *world) 
 		}
 		return nil
 	})
+}
+
+type actorDomain struct {
+	actor  int64
+	domain string
 }
 
 type issueComment struct {

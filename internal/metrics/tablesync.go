@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/sextant-dev/sextant/internal/store"
 )
 
 // derivedTable describes a derived table for syncing: its key columns come
@@ -27,8 +29,9 @@ var (
 		"resolved_at", "restore_ms", "deployment_id", "link"}}
 	issuesTable = derivedTable{"metric_issues", 1, []string{"issue_id", "repo_id", "created_at", "first_response_at",
 		"response_ms", "bot"}}
+	actorDomainsTable  = derivedTable{"metric_actor_domains", 3, []string{"repo_id", "actor_id", "domain"}}
 	contributionsTable = derivedTable{"metric_contributions", 2, []string{"kind", "source_id", "repo_id", "owner",
-		"actor_id", "at", "month", "company", "points"}}
+		"actor_id", "at", "day", "month", "company", "points"}}
 )
 
 // rows are a derived table's wanted rows by key.
@@ -90,7 +93,7 @@ func (s *syncStats) add(o syncStats) {
 // sync makes the rows of t selected by where (with args) equal want,
 // writing only the differences. changed is told of every row written or
 // removed: (old, new), either nil.
-func (t derivedTable) sync(ctx context.Context, tx *sql.Tx, where string, args []any, want rows, changed func(old, new []any)) (syncStats, error) {
+func (t derivedTable) sync(ctx context.Context, tx *sql.Tx, d store.Dialect, where string, args []any, want rows, changed func(old, new []any)) (syncStats, error) {
 	var st syncStats
 	have := rows{}
 	err := query(ctx, tx, `SELECT `+strings.Join(t.cols, ", ")+` FROM `+t.name+` WHERE `+where, args, func(r *sql.Rows) error {
@@ -139,7 +142,7 @@ func (t derivedTable) sync(ctx context.Context, tx *sql.Tx, where string, args [
 			changed(h, nil)
 		}
 	}
-	if err := t.insert(ctx, tx, inserts); err != nil {
+	if err := t.insert(ctx, tx, d, inserts); err != nil {
 		return st, err
 	}
 	st.inserted = len(inserts)
@@ -158,7 +161,7 @@ func sameRow(a, b []any) bool {
 // insertBatch keeps a statement's parameters under SQLite's limit.
 const insertBatch = 400
 
-func (t derivedTable) insert(ctx context.Context, tx *sql.Tx, all [][]any) error {
+func (t derivedTable) insert(ctx context.Context, tx *sql.Tx, d store.Dialect, all [][]any) error {
 	for len(all) > 0 {
 		n := min(len(all), insertBatch)
 		var sb strings.Builder
@@ -174,7 +177,13 @@ func (t derivedTable) insert(ctx context.Context, tx *sql.Tx, all [][]any) error
 					sb.WriteString(", ")
 				}
 				args = append(args, v)
-				sb.WriteString("$" + strconv.Itoa(len(args)))
+				// SQLite's anonymous parameters: thousands of named ones
+				// ($1) cost a search each when parsed and bound.
+				if d == store.SQLite {
+					sb.WriteByte('?')
+				} else {
+					sb.WriteString("$" + strconv.Itoa(len(args)))
+				}
 			}
 			sb.WriteByte(')')
 		}

@@ -51,12 +51,14 @@ type world struct {
 	byDomain map[string][]companySpan // affiliation rules by email domain
 	domains  map[int64][]string       // email domains of each actor, profile first
 	orgs     map[int64][]companySpan  // organization memberships
-	memo     map[int64][]companySpan  // resolved timeline per actor
-	stats    struct{ actors, rules int }
 	settings Settings
+	// complete: the domains come from every commit (a full refresh); else
+	// from what earlier refreshes recorded, and a repository that finds a
+	// new one marks its people for the next refresh.
+	complete bool
 }
 
-func loadWorld(ctx context.Context, db *store.DB, s Settings) (*world, error) {
+func loadWorld(ctx context.Context, db *store.DB, s Settings, full bool) (*world, error) {
 	w := &world{actors: map[int64]actorInfo{}, byLogin: map[string][]companySpan{}, byDomain: map[string][]companySpan{},
 		domains: map[int64][]string{}, orgs: map[int64][]companySpan{}, settings: s}
 	profileEmail := map[int64]string{}
@@ -101,13 +103,19 @@ func loadWorld(ctx context.Context, db *store.DB, s Settings) (*world, error) {
 		return nil, fmt.Errorf("load affiliations: %w", err)
 	}
 	if len(w.byDomain) > 0 {
-		// Email domains matter only when a rule names one: reading every
-		// commit author's address costs a scan of the commits.
-		for id, e := range profileEmail {
-			w.addDomain(id, e)
+		// Email domains matter only when a rule names one. A full refresh
+		// reads every commit author's address; others read the domains
+		// recorded per repository.
+		for _, id := range sortedKeys(profileEmail) {
+			w.addDomain(id, profileEmail[id])
 		}
-		err = query(ctx, db.R, `SELECT DISTINCT author_id, author_email FROM commits
-			WHERE author_id IS NOT NULL AND author_email IS NOT NULL ORDER BY author_id, author_email`, nil, func(rows *sql.Rows) error {
+		q := `SELECT DISTINCT actor_id, domain FROM metric_actor_domains ORDER BY actor_id, domain`
+		if full {
+			q = `SELECT DISTINCT author_id, author_email FROM commits
+				WHERE author_id IS NOT NULL AND author_email IS NOT NULL ORDER BY author_id, author_email`
+			w.complete = true
+		}
+		err = query(ctx, db.R, q, nil, func(rows *sql.Rows) error {
 			var (
 				id    int64
 				email string
@@ -115,11 +123,14 @@ func loadWorld(ctx context.Context, db *store.DB, s Settings) (*world, error) {
 			if err := rows.Scan(&id, &email); err != nil {
 				return err
 			}
+			if !full {
+				email = "@" + email
+			}
 			w.addDomain(id, email)
 			return nil
 		})
 		if err != nil {
-			return nil, fmt.Errorf("load commit email domains: %w", err)
+			return nil, fmt.Errorf("load email domains: %w", err)
 		}
 	}
 	err = query(ctx, db.R, `SELECT m.actor_id, o.login, o.name, m.since, m.until
@@ -146,18 +157,29 @@ func loadWorld(ctx context.Context, db *store.DB, s Settings) (*world, error) {
 	return w, nil
 }
 
-func (w *world) addDomain(actor int64, email string) {
-	_, dom, ok := strings.Cut(email, "@")
-	dom = strings.ToLower(strings.TrimSpace(dom))
-	if !ok || dom == "" {
-		return
+// addDomain records that an actor has an address (or "@domain") at a
+// domain; it reports whether that is new.
+func (w *world) addDomain(actor int64, email string) bool {
+	dom := domainOf(email)
+	if dom == "" {
+		return false
 	}
 	for _, d := range w.domains[actor] {
 		if d == dom {
-			return
+			return false
 		}
 	}
 	w.domains[actor] = append(w.domains[actor], dom)
+	return true
+}
+
+// domainOf is the lower-case domain of an email address, "" for none.
+func domainOf(email string) string {
+	_, dom, ok := strings.Cut(email, "@")
+	if !ok {
+		return ""
+	}
+	return strings.ToLower(strings.TrimSpace(dom))
 }
 
 // actor returns what is known of an actor; an unknown one is no bot and

@@ -7,7 +7,7 @@ import "slices"
 // engines leaves them out and the destination rebuilds them.
 var derivedTables = []string{
 	"metric_changes", "metric_state", "metric_deployments", "metric_pulls", "metric_incidents",
-	"metric_issues", "metric_contributions", "metric_contribution_months", "metric_team_contribution_months",
+	"metric_issues", "metric_contributions", "metric_contribution_sums", "metric_team_contribution_sums", "metric_actor_domains",
 }
 
 // IsDerivedTable reports whether table is one of the metrics engine's

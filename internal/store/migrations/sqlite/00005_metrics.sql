@@ -48,6 +48,10 @@ CREATE TABLE metric_deployments (
     direct_lead_times  BLOB
 );
 CREATE INDEX metric_deployments_at ON metric_deployments (at);
+-- The DORA summary reads the counted deployments of a range from this
+-- index alone.
+CREATE INDEX metric_deployments_counted ON metric_deployments (at, repo_id, failed, rework, changes, lead_times, direct_lead_times)
+    WHERE counted;
 CREATE INDEX metric_deployments_repo ON metric_deployments (repo_id, at);
 
 -- One row per pull request: its flow spans and the deployment that
@@ -111,8 +115,10 @@ CREATE TABLE metric_issues (
 CREATE INDEX metric_issues_created ON metric_issues (created_at);
 
 -- Leaderboard contributions, one row each, with the company of the day
--- and the points it scores; and their monthly sums, per person and per
--- team of the day, so that a year's leaderboard reads months, not rows.
+-- and the points it scores; and their sums per UTC day and month, per
+-- person and company, for everyone and per team of the day, with a count
+-- and points column for each kind: a year's leaderboard reads a few
+-- thousand sums, not hundreds of thousands of contributions.
 CREATE TABLE metric_contributions (
     kind       TEXT NOT NULL,
     source_id  BIGINT NOT NULL,
@@ -120,6 +126,7 @@ CREATE TABLE metric_contributions (
     owner      TEXT NOT NULL,
     actor_id   BIGINT NOT NULL,
     at         BIGINT NOT NULL,
+    day        BIGINT NOT NULL,
     month      BIGINT NOT NULL,
     company    TEXT NOT NULL,
     points     BIGINT NOT NULL,
@@ -128,29 +135,56 @@ CREATE TABLE metric_contributions (
 CREATE INDEX metric_contributions_at ON metric_contributions (at);
 CREATE INDEX metric_contributions_repo ON metric_contributions (repo_id, at);
 CREATE INDEX metric_contributions_actor ON metric_contributions (actor_id, at);
+CREATE INDEX metric_contributions_day ON metric_contributions (day);
 CREATE INDEX metric_contributions_month ON metric_contributions (month);
 
-CREATE TABLE metric_contribution_months (
-    month     BIGINT NOT NULL,
-    owner     TEXT NOT NULL,
-    actor_id  BIGINT NOT NULL,
-    company   TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    n         BIGINT NOT NULL,
-    points    BIGINT NOT NULL,
-    PRIMARY KEY (month, owner, actor_id, company, kind)
+CREATE TABLE metric_contribution_sums (
+    period           TEXT NOT NULL,
+    start            BIGINT NOT NULL,
+    owner            TEXT NOT NULL,
+    actor_id         BIGINT NOT NULL,
+    company          TEXT NOT NULL,
+    opened           BIGINT NOT NULL,
+    opened_points    BIGINT NOT NULL,
+    merged           BIGINT NOT NULL,
+    merged_points    BIGINT NOT NULL,
+    reviews          BIGINT NOT NULL,
+    reviews_points   BIGINT NOT NULL,
+    issues           BIGINT NOT NULL,
+    issues_points    BIGINT NOT NULL,
+    comments         BIGINT NOT NULL,
+    comments_points  BIGINT NOT NULL,
+    PRIMARY KEY (period, start, owner, actor_id, company)
 );
 
-CREATE TABLE metric_team_contribution_months (
-    month     BIGINT NOT NULL,
-    owner     TEXT NOT NULL,
-    team_id   BIGINT NOT NULL,
+CREATE TABLE metric_team_contribution_sums (
+    period           TEXT NOT NULL,
+    start            BIGINT NOT NULL,
+    owner            TEXT NOT NULL,
+    team_id          BIGINT NOT NULL,
+    actor_id         BIGINT NOT NULL,
+    company          TEXT NOT NULL,
+    opened           BIGINT NOT NULL,
+    opened_points    BIGINT NOT NULL,
+    merged           BIGINT NOT NULL,
+    merged_points    BIGINT NOT NULL,
+    reviews          BIGINT NOT NULL,
+    reviews_points   BIGINT NOT NULL,
+    issues           BIGINT NOT NULL,
+    issues_points    BIGINT NOT NULL,
+    comments         BIGINT NOT NULL,
+    comments_points  BIGINT NOT NULL,
+    PRIMARY KEY (period, start, owner, team_id, actor_id, company)
+);
+
+-- The email domains each person committed with, per repository: the
+-- affiliations file may name companies by domain, and reading them here
+-- spares a refresh a scan of every commit.
+CREATE TABLE metric_actor_domains (
+    repo_id   BIGINT NOT NULL,
     actor_id  BIGINT NOT NULL,
-    company   TEXT NOT NULL,
-    kind      TEXT NOT NULL,
-    n         BIGINT NOT NULL,
-    points    BIGINT NOT NULL,
-    PRIMARY KEY (month, owner, team_id, actor_id, company, kind)
+    domain    TEXT NOT NULL,
+    PRIMARY KEY (repo_id, actor_id, domain)
 );
 
 -- Finding what a deployment shipped walks the push history by sha.
@@ -638,8 +672,9 @@ DROP TRIGGER metric_changes_organizations_ins;
 DROP TRIGGER metric_changes_organizations_upd;
 DROP TRIGGER metric_changes_organizations_del;
 DROP INDEX pushes_after;
-DROP TABLE metric_team_contribution_months;
-DROP TABLE metric_contribution_months;
+DROP TABLE metric_actor_domains;
+DROP TABLE metric_team_contribution_sums;
+DROP TABLE metric_contribution_sums;
 DROP TABLE metric_contributions;
 DROP TABLE metric_issues;
 DROP TABLE metric_incidents;
