@@ -226,8 +226,7 @@ func BenchmarkRefresh(b *testing.B) {
 		b.Run("full", func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				for _, t := range []string{"metric_deployments", "metric_pulls", "metric_incidents", "metric_issues",
-					"metric_contributions", "metric_contribution_sums", "metric_team_contribution_sums", "metric_state", "metric_changes"} {
+				for _, t := range append(derivedTableNames, "metric_state", "metric_changes") {
 					if _, err := db.W.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 						b.Fatal(err)
 					}

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -26,16 +25,7 @@ func ParseEntityQuery(q url.Values, allowTeam bool) (EntityQuery, error) {
 		known = append(known, "team")
 	}
 	var ps core.Problems
-	var unknown []string
-	for k := range q {
-		if !slices.Contains(known, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
-		ps.Add(k, "unknown parameter (known: "+strings.Join(known, ", ")+")")
-	}
+	checkParams(q, known, &ps)
 	eq := EntityQuery{Org: strings.TrimSpace(q.Get("org")), Team: strings.TrimSpace(q.Get("team"))}
 	if eq.Org != "" && !validName(eq.Org) {
 		ps.Add("org", fmt.Sprintf("%q is not an organization login", eq.Org))

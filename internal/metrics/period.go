@@ -62,22 +62,7 @@ func (f Filter) Range() Range { return Range{f.From, f.To} }
 // the next midnight after now and from to 30 days before to.
 func ParseFilter(q url.Values, now time.Time, extra ...string) (Filter, error) {
 	var ps core.Problems
-	known := append([]string{"repo", "team", "org", "from", "to", "interval"}, extra...)
-	var unknown []string
-	for k := range q {
-		if !slices.Contains(known, k) {
-			unknown = append(unknown, k)
-		}
-	}
-	sort.Strings(unknown)
-	for _, k := range unknown {
-		ps.Add(k, "unknown parameter (known: "+strings.Join(known, ", ")+")")
-	}
-	for _, k := range known {
-		if len(q[k]) > 1 {
-			ps.Add(k, "is given more than once")
-		}
-	}
+	checkParams(q, append([]string{"repo", "team", "org", "from", "to", "interval"}, extra...), &ps)
 	f := Filter{Repo: strings.TrimSpace(q.Get("repo")), Team: strings.TrimSpace(q.Get("team")),
 		Org: strings.TrimSpace(q.Get("org")), Interval: Week}
 	if f.Repo != "" && !validRepo(f.Repo) {
@@ -134,6 +119,27 @@ func ParseFilter(q url.Values, now time.Time, extra ...string) (Filter, error) {
 		}
 	}
 	return f, ps.Invalid("invalid query")
+}
+
+// checkParams reports parameters not in known, rejected rather than
+// ignored (a misspelt "intervl" would otherwise go unnoticed), and known
+// ones given twice.
+func checkParams(q url.Values, known []string, ps *core.Problems) {
+	var unknown []string
+	for k := range q {
+		if !slices.Contains(known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		ps.Add(k, "unknown parameter (known: "+strings.Join(known, ", ")+")")
+	}
+	for _, k := range known {
+		if len(q[k]) > 1 {
+			ps.Add(k, "is given more than once")
+		}
+	}
 }
 
 func validRepo(s string) bool {

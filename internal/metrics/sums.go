@@ -58,63 +58,65 @@ func (e *Engine) daysOf(ctx context.Context, actors []int64, into map[int64]bool
 	return nil
 }
 
-// sum recomputes the day and month sums of the given days (of every day
-// when full) from the contributions, for everyone and per team of the day.
+// sum recomputes the sums of the months holding the given days (of every
+// month when full), days and month, for everyone and per team of the day.
+// One transaction a month keeps each short: on SQLite a long one would
+// hold off the intake.
 func (e *Engine) sum(ctx context.Context, full bool, days map[int64]bool) error {
-	everyone := func(period, col, where string) string {
-		return `INSERT INTO metric_contribution_sums (period, start, owner, actor_id, company, ` + sumColumns("") + `)
-			SELECT '` + period + `', c.` + col + `, c.owner, c.actor_id, c.company, ` + pivot() + `
-			FROM metric_contributions c ` + where + ` GROUP BY c.` + col + `, c.owner, c.actor_id, c.company`
-	}
-	// DISTINCT: two overlapping spans of one membership still count a
-	// contribution once for the team.
-	teams := func(period, col, where string) string {
-		return `INSERT INTO metric_team_contribution_sums (period, start, owner, team_id, actor_id, company, ` + sumColumns("") + `)
-			SELECT '` + period + `', c.` + col + `, c.owner, t.team_id, c.actor_id, c.company, ` + pivot() + `
-			FROM (SELECT DISTINCT c.kind, c.source_id, m.team_id FROM metric_contributions c
-			      JOIN team_members m ON m.actor_id = c.actor_id AND m.since <= c.at AND (m.until IS NULL OR m.until > c.at)
-			      ` + where + `) t
-			JOIN metric_contributions c ON c.kind = t.kind AND c.source_id = t.source_id
-			GROUP BY c.` + col + `, c.owner, t.team_id, c.actor_id, c.company`
-	}
-	if full {
-		return e.db.Tx(ctx, func(tx *sql.Tx) error {
-			for _, q := range []string{`DELETE FROM metric_contribution_sums`, `DELETE FROM metric_team_contribution_sums`,
-				everyone("day", "day", ""), everyone("month", "month", ""), teams("day", "day", ""), teams("month", "month", "")} {
-				if _, err := tx.ExecContext(ctx, q); err != nil {
-					return fmt.Errorf("sum contributions: %w", err)
-				}
-			}
-			return nil
-		})
-	}
 	months := map[int64]bool{}
 	for d := range days {
 		months[monthOf(d)] = true
 	}
-	redo := func(period, col string, starts map[int64]bool) error {
-		for _, s := range sortedKeys(starts) {
-			err := e.db.Tx(ctx, func(tx *sql.Tx) error {
-				for _, q := range []string{
-					`DELETE FROM metric_contribution_sums WHERE period = '` + period + `' AND start = $1`,
-					`DELETE FROM metric_team_contribution_sums WHERE period = '` + period + `' AND start = $1`,
-					everyone(period, col, `WHERE c.`+col+` = $1`),
-					teams(period, col, `WHERE c.`+col+` = $1`),
-				} {
-					if _, err := tx.ExecContext(ctx, q, s); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return fmt.Errorf("sum contributions of %s %s: %w", period, time.UnixMilli(s).UTC().Format(time.DateOnly), err)
-			}
+	if full {
+		err := query(ctx, e.db.R, `SELECT DISTINCT month FROM metric_contributions
+			UNION SELECT DISTINCT start FROM metric_contribution_sums WHERE period = 'month'
+			UNION SELECT DISTINCT start FROM metric_team_contribution_sums WHERE period = 'month'`, nil, func(rows *sql.Rows) error {
+			var m int64
+			err := rows.Scan(&m)
+			months[m] = true
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("list contribution months: %w", err)
 		}
-		return nil
 	}
-	if err := redo("day", "day", days); err != nil {
-		return err
+	everyone := func(period, col string) string {
+		return `INSERT INTO metric_contribution_sums (period, start, owner, actor_id, company, ` + sumColumns("") + `)
+			SELECT '` + period + `', c.` + col + `, c.owner, c.actor_id, c.company, ` + pivot() + `
+			FROM metric_contributions c WHERE c.month = $1 GROUP BY c.` + col + `, c.owner, c.actor_id, c.company`
 	}
-	return redo("month", "month", months)
+	// DISTINCT: two overlapping spans of one membership still count a
+	// contribution once for the team.
+	teams := func(period, col string) string {
+		return `INSERT INTO metric_team_contribution_sums (period, start, owner, team_id, actor_id, company, ` + sumColumns("") + `)
+			SELECT '` + period + `', c.` + col + `, c.owner, t.team_id, c.actor_id, c.company, ` + pivot() + `
+			FROM (SELECT DISTINCT c.kind, c.source_id, m.team_id FROM metric_contributions c
+			      JOIN team_members m ON m.actor_id = c.actor_id AND m.since <= c.at AND (m.until IS NULL OR m.until > c.at)
+			      WHERE c.month = $1) t
+			JOIN metric_contributions c ON c.kind = t.kind AND c.source_id = t.source_id
+			GROUP BY c.` + col + `, c.owner, t.team_id, c.actor_id, c.company`
+	}
+	for _, m := range sortedKeys(months) {
+		end := time.UnixMilli(m).UTC().AddDate(0, 1, 0).UnixMilli()
+		err := e.db.Tx(ctx, func(tx *sql.Tx) error {
+			for _, t := range []string{"metric_contribution_sums", "metric_team_contribution_sums"} {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE period = 'day' AND start >= $1 AND start < $2`, m, end); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE period = 'month' AND start = $1`, m); err != nil {
+					return err
+				}
+			}
+			for _, q := range []string{everyone("day", "day"), everyone("month", "month"), teams("day", "day"), teams("month", "month")} {
+				if _, err := tx.ExecContext(ctx, q, m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("sum contributions of %s: %w", time.UnixMilli(m).UTC().Format("2006-01"), err)
+		}
+	}
+	return nil
 }
