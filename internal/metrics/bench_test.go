@@ -17,7 +17,7 @@ import (
 
 // benchVersion names the cached benchmark database; change it when the
 // generator changes so that a stale cache is not reused.
-const benchVersion = "v3"
+const benchVersion = "v4"
 
 // benchYear is the last of the dataset's two years; the previous period
 // is the first, so a summary reads every row.

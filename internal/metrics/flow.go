@@ -182,14 +182,22 @@ func (e *Engine) Flow(ctx context.Context, f Filter) (*Flow, error) {
 	for _, t := range s.teams {
 		teams[t.id] = newFlowAcc(cur)
 	}
-	// each hands a row to every accumulator whose range may hold it; an
-	// accumulator checks its own range again.
-	each := func(repo int64, fn func(a *flowAcc)) {
-		for _, a := range all[:2] {
-			fn(a)
-		}
-		for _, p := range points {
-			fn(p)
+	// each hands a row to the accumulators whose ranges may hold one of
+	// its times: the period, the previous one, the series points of those
+	// times, its repository's and its teams'. An accumulator checks its
+	// own range again.
+	each := func(repo int64, times [3]int64, fn func(a *flowAcc)) {
+		fn(all[0])
+		fn(all[1])
+		done := [3]int{-1, -1, -1}
+		for k, t := range times {
+			if t == 0 {
+				continue
+			}
+			if i := bucketOf(series, t); i >= 0 && i != done[0] && i != done[1] {
+				done[k] = i
+				fn(points[i])
+			}
 		}
 		if a := repos[repo]; a != nil {
 			fn(a)
@@ -210,7 +218,7 @@ func (e *Engine) Flow(ctx context.Context, f Filter) (*Flow, error) {
 			&p.deploy, &p.size); err != nil {
 			return err
 		}
-		each(p.repo, func(a *flowAcc) { a.pull(&p) })
+		each(p.repo, [3]int64{p.created.Int64, p.merged.Int64, p.closed.Int64}, func(a *flowAcc) { a.pull(&p) })
 		return nil
 	})
 	if err != nil {
@@ -222,7 +230,7 @@ func (e *Engine) Flow(ctx context.Context, f Filter) (*Flow, error) {
 		if err := rows.Scan(&repo, &actor, &at); err != nil {
 			return err
 		}
-		each(repo, func(a *flowAcc) {
+		each(repo, [3]int64{at}, func(a *flowAcc) {
 			if a.r.contains(at) {
 				a.reviews++
 				a.reviewers[actor] = true
@@ -242,7 +250,7 @@ func (e *Engine) Flow(ctx context.Context, f Filter) (*Flow, error) {
 		if err := rows.Scan(&repo, &created, &response); err != nil {
 			return err
 		}
-		each(repo, func(a *flowAcc) {
+		each(repo, [3]int64{created}, func(a *flowAcc) {
 			if !a.r.contains(created) {
 				return
 			}

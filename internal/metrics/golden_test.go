@@ -483,6 +483,10 @@ func TestGoldenFlow(t *testing.T) {
 		if ir := f.IssueFirstResponse; ir.Issues != 2 || ir.Unanswered != 2 || ir.Median != nil {
 			t.Errorf("issue first response %+v", ir)
 		}
+		// 06-01: #1 opened; nothing merged yet.
+		if tp := f.Series[0].Throughput; tp.Opened != 1 || tp.Merged != 0 {
+			t.Errorf("06-01: %+v", tp)
+		}
 		// 06-02: #2 and #3 opened; #1, #2 and #3 merged.
 		if len(f.Series) != 7 || f.Series[1].Throughput.Merged != 3 || f.Series[1].Throughput.Opened != 2 {
 			t.Errorf("06-02: %+v", f.Series[1].Throughput)

@@ -137,6 +137,8 @@ CREATE INDEX metric_contributions_repo ON metric_contributions (repo_id, at);
 CREATE INDEX metric_contributions_actor ON metric_contributions (actor_id, at);
 CREATE INDEX metric_contributions_day ON metric_contributions (day);
 CREATE INDEX metric_contributions_month ON metric_contributions (month);
+-- Flow's reviews per reviewer read one kind over a range from the index.
+CREATE INDEX metric_contributions_kind ON metric_contributions (kind, at, repo_id, actor_id);
 
 CREATE TABLE metric_contribution_sums (
     period           TEXT NOT NULL,
