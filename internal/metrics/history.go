@@ -98,7 +98,7 @@ func (h *history) start(sha string, refs []string) (*push, int) {
 			}
 		}
 	}
-	if p := pickPush(cands, refs, func(p *push) *push { return p }); p != nil {
+	if p := pickPush(cands, refs); p != nil {
 		return p, len(p.commits) - 1
 	}
 	var inside []pushPos
@@ -126,10 +126,9 @@ func (h *history) start(sha string, refs []string) (*push, int) {
 	return best.p, best.pos
 }
 
-func pickPush[T any](cands []T, refs []string, get func(T) *push) *push {
+func pickPush(cands []*push, refs []string) *push {
 	var best *push
-	for _, c := range cands {
-		p := get(c)
+	for _, p := range cands {
 		if best == nil || better(p, best, refs) {
 			best = p
 		}
@@ -221,14 +220,19 @@ func (h *history) walk(x, y string, refs []string) ([]shippedCommit, bool) {
 	return nil, false
 }
 
-// previous is the push on the same ref that ended where p began.
+// previous is the push that ended where p began: on the same ref if
+// there is one, else on any (a branch forked from another at a pushed
+// sha). Reachability does not depend on the ref a commit was pushed to.
 func (h *history) previous(p *push) *push {
 	var best *push
 	for _, q := range h.byAfter[p.before] {
-		if q.ref != p.ref || q.id == p.id || q.pushedAt > p.pushedAt {
+		if q.id == p.id || q.pushedAt > p.pushedAt {
 			continue
 		}
-		if best == nil || q.pushedAt > best.pushedAt || q.pushedAt == best.pushedAt && q.id > best.id {
+		switch {
+		case best == nil,
+			q.ref == p.ref && best.ref != p.ref,
+			(q.ref == p.ref) == (best.ref == p.ref) && (q.pushedAt > best.pushedAt || q.pushedAt == best.pushedAt && q.id > best.id):
 			best = q
 		}
 	}
