@@ -295,6 +295,34 @@ func shippedBy(sha string, counted []*deployment, first map[string]*deployment) 
 	return nil
 }
 
+// rollbackTargets resolves what each rollback rolled back: the deployment
+// the CI intake marked, else the latest counted deployment of its
+// environment at or before it. The intake compares environments exactly;
+// here they compare ignoring case, as everywhere in the metrics.
+func rollbackTargets(r *repoData, counted []*deployment) map[int64]*deployment {
+	byID := map[int64]*deployment{}
+	for _, d := range r.deployments {
+		byID[d.id] = d
+	}
+	out := map[int64]*deployment{}
+	for _, rb := range r.rollbacks {
+		if rb.deploymentID != 0 {
+			// One of another repository, when not of this one: not ours.
+			if d := byID[rb.deploymentID]; d != nil {
+				out[rb.id] = d.canonical
+			}
+			continue
+		}
+		for i := len(counted) - 1; i >= 0; i-- {
+			if d := counted[i]; d.env == rb.env && d.at <= rb.at {
+				out[rb.id] = d
+				break
+			}
+		}
+	}
+	return out
+}
+
 // rework marks the counted deployments that were unplanned fixes: they
 // shipped a pull request labelled as a fix or a revert, a revert commit,
 // or they are the first deployment of their environment after a rollback.

@@ -390,7 +390,8 @@ func (e *Engine) deriveRepo(ctx context.Context, w *world, repoID int64, days ma
 		}
 	}
 	links := link(r, counted, first, e.s.IncidentWindow, bodies)
-	if changed, err = e.materializeRollbackIncidents(ctx, r, links); err != nil {
+	targets := rollbackTargets(r, counted)
+	if changed, err = e.materializeRollbackIncidents(ctx, r, links, targets); err != nil {
 		return err
 	}
 	if changed {
@@ -408,7 +409,7 @@ func (e *Engine) deriveRepo(ctx context.Context, w *world, repoID int64, days ma
 			renamed = append(renamed, ad.actor)
 		}
 	}
-	d := e.rowsOf(r, w, links)
+	d := e.rowsOf(r, w, links, targets)
 	d.renamed = renamed
 	return e.writeRepo(ctx, repoID, d, days, st)
 }
@@ -488,7 +489,7 @@ func (e *Engine) deriveOrphanIncidents(ctx context.Context, st *RefreshStats) er
 }
 
 // rowsOf turns a derived repository into the rows of the derived tables.
-func (e *Engine) rowsOf(r *repoData, w *world, links map[int64]incidentLink) derivedRows {
+func (e *Engine) rowsOf(r *repoData, w *world, links map[int64]incidentLink, rolledBack map[int64]*deployment) derivedRows {
 	out := derivedRows{deployments: rows{}, pulls: rows{}, incidents: rows{}, issues: rows{}, contributions: rows{}, domains: rows{}}
 	for ad := range r.domains {
 		actorDomainsTable.add(out.domains, []any{r.id, ad.actor, ad.domain})
@@ -498,6 +499,9 @@ func (e *Engine) rowsOf(r *repoData, w *world, links map[int64]incidentLink) der
 		if l.deployment != nil {
 			blamed[l.deployment] = true
 		}
+	}
+	for _, d := range rolledBack {
+		blamed[d] = true
 	}
 	for _, d := range r.deployments {
 		c := d.canonical
@@ -758,25 +762,17 @@ func (e *Engine) materializeIssueIncidents(ctx context.Context, r *repoData) (bo
 // incident explains an incident of source rollback: opened when the
 // deployment finished, resolved by the rollback (the earliest, when there
 // were several).
-func (e *Engine) materializeRollbackIncidents(ctx context.Context, r *repoData, links map[int64]incidentLink) (bool, error) {
+func (e *Engine) materializeRollbackIncidents(ctx context.Context, r *repoData, links map[int64]incidentLink, targets map[int64]*deployment) (bool, error) {
 	explained := map[*deployment]bool{}
 	for _, in := range r.incidents {
 		if l, ok := links[in.id]; ok && in.source != core.IncidentSourceRollback && l.deployment != nil {
 			explained[l.deployment] = true
 		}
 	}
-	byID := map[int64]*deployment{}
-	for _, d := range r.deployments {
-		byID[d.id] = d
-	}
 	first := map[*deployment]rollback{}
 	for _, rb := range r.rollbacks {
-		d := byID[rb.deploymentID]
-		if d == nil {
-			continue
-		}
-		d = d.canonical
-		if explained[d] {
+		d := targets[rb.id]
+		if d == nil || explained[d] {
 			continue
 		}
 		if cur, ok := first[d]; !ok || rb.at < cur.at || rb.at == cur.at && rb.id < cur.id {

@@ -217,3 +217,29 @@ func TestFailedRefreshRequeues(t *testing.T) {
 		}
 	})
 }
+
+// A rollback names no deployment and the intake, comparing environments
+// exactly, found none for "production" among "Production" deployments:
+// the metrics, ignoring case, still blame the latest one.
+func TestRollbackIgnoresEnvironmentCase(t *testing.T) {
+	eachEngine(t, func(t *testing.T, db *store.DB) {
+		f := metricstest.New(t, db)
+		api := f.Repo(1, "acme/api", "main")
+		f.GitHubDeployment(api, "1", "Production", sha("a"), at("06-01 09:00"), "success", at("06-01 09:05"))
+		d2 := f.GitHubDeployment(api, "2", "Production", sha("b"), at("06-02 09:00"), "success", at("06-02 09:05"))
+		if e := f.CI(`{"event":"rollback","repo":"acme/api","time":"2026-06-02T10:05:00Z"}`, at("06-02 10:05")); e.DeploymentID != 0 {
+			t.Fatalf("the intake matched %d; this test is about the metrics matching", e.DeploymentID)
+		}
+		e := NewEngine(db, quiet, testSettings())
+		refresh(t, e)
+		d := mustDORA(t, e, week())
+		// 1 of 2 failed; the rollback incident 09:05 → 10:05 = 3600s.
+		if d.ChangeFailureRate.FailedDeployments != 1 || d.TimeToRestore.Incidents != 1 || num(d.TimeToRestore.Median) != "3600" {
+			t.Errorf("%+v %+v", d.ChangeFailureRate, d.TimeToRestore)
+		}
+		inc, err := e.Incidents(context.Background(), IncidentQuery{Filter: week(), By: "opened", page: page{limit: 10}})
+		if err != nil || inc.Total != 1 || *inc.Incidents[0].Deployment != d2 || inc.Incidents[0].Source != core.IncidentSourceRollback {
+			t.Errorf("incidents %+v %v", inc, err)
+		}
+	})
+}
