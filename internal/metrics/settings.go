@@ -120,13 +120,20 @@ func (s Settings) normalized() Settings {
 	return s
 }
 
+// derivationVersion changes with every change to how the derived rows
+// are computed, so that a new release rebuilds them on its first refresh.
+const derivationVersion = 1
+
 // fingerprint identifies the definitions the derived tables depend on
 // (not the levels, which apply when reading): when it changes, the next
 // refresh rebuilds everything.
 func (s Settings) fingerprint() string {
 	d := s
 	d.Levels = Levels{}
-	b, _ := json.Marshal(d) // maps marshal with sorted keys
+	b, _ := json.Marshal(struct {
+		Version  int
+		Settings Settings
+	}{derivationVersion, d}) // maps marshal with sorted keys
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
