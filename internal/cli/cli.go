@@ -54,6 +54,7 @@ func commands() []command {
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
 		{"bench", "measure a running server (bench ingest: webhook intake)", runBench},
 		{"replay", "rebuild projections from the stored webhook deliveries", runReplay},
+		{"metrics", "bring the derived metric tables up to date now (metrics refresh [--full])", runMetrics},
 		{"report", "report a CI/CD event (deploy, incident, …) to a Sextant server", runReport},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"version", "print the version", runVersion},

@@ -126,6 +126,11 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		ln.Close()
 		return err
 	}
+	engine, err := setupMetrics(ctx, db, runner, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	runCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
@@ -134,7 +139,8 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
 	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon,
-		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters})
+		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters,
+		MetricsEngine: engine})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -65,9 +65,23 @@ type API struct {
 	AnonymousRead string  `yaml:"anonymous_read" help:"allow reads without a token: auto (only when listening on loopback), true or false"`
 }
 
-// Metrics configures the scheduled metric computations.
+// Metrics configures the scheduled metric computations and the
+// definitions of the metrics (docs/METRICS.md); metrics.go validates them.
 type Metrics struct {
-	DeployFreq DeployFreq `yaml:"deployment_frequency"`
+	DeployFreq                 DeployFreq    `yaml:"deployment_frequency"`
+	RefreshSchedule            string        `yaml:"refresh_schedule" help:"how often the derived metric tables are brought up to date with what changed: an interval such as 5m or a daily UTC time"`
+	RebuildSchedule            string        `yaml:"rebuild_schedule" help:"when the derived metric tables are rebuilt from scratch, a safety net for missed changes: a daily UTC time such as 03:00 or an interval"`
+	ProductionEnvironments     []string      `yaml:"production_environments" help:"deployment environments that are production, matched ignoring case"`
+	RepoProductionEnvironments []string      `yaml:"repo_production_environments" help:"per-repository production environments replacing production_environments for that repository, each owner/name=env+env"`
+	DeployWorkflows            []string      `yaml:"deploy_workflows" help:"GitHub Actions workflow names whose runs are deployments, each PATTERN or PATTERN=ENVIRONMENT (glob, ignoring case; environment production when not given)"`
+	DedupWindow                time.Duration `yaml:"dedup_window" help:"deployments of the same repository, sha and environment reported by different sources within this time of each other are one deployment"`
+	IncidentLabels             []string      `yaml:"incident_labels" help:"GitHub issues with any of these labels are incidents"`
+	IncidentWindow             time.Duration `yaml:"incident_window" help:"an incident that names no deployment is blamed on the latest production deployment that finished at most this long before it opened"`
+	ReworkLabels               []string      `yaml:"rework_labels" help:"pull-request labels that make the deployment shipping them an unplanned fix (rework)"`
+	Bots                       []string      `yaml:"bots" help:"logins counted as bots besides GitHub's Bot accounts and [bot] logins"`
+	AffiliationsFile           string        `yaml:"affiliations_file" help:"YAML or CSV file mapping logins and email domains to companies over date ranges"`
+	Levels                     Levels        `yaml:"levels"`
+	Leaderboard                Leaderboard   `yaml:"leaderboard"`
 }
 
 // DeployFreq configures the deployment-frequency job.
@@ -89,7 +103,7 @@ func Default() Config {
 			Concurrency: 1,
 		},
 		API:     API{AnonymousRead: "auto"},
-		Metrics: Metrics{DeployFreq: DeployFreq{Schedule: "00:05", WindowDays: 30}},
+		Metrics: defaultMetrics(),
 	}
 }
 
@@ -198,6 +212,7 @@ func (c *Config) Validate() Problems {
 	if w := c.Metrics.DeployFreq.WindowDays; w < 1 || w > 366 {
 		add("metrics.deployment_frequency.window_days", "must be between 1 and 366, got %d", w)
 	}
+	ps = append(ps, c.Metrics.problems()...)
 	switch c.API.AnonymousRead {
 	case "auto", "true", "false":
 	default:

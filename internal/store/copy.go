@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -65,7 +66,9 @@ type CopyProgress func(table string, rows int64)
 
 // CopyAll copies every row of every table from src to dst, which must be
 // migrated to the same version and hold no data. On PostgreSQL the identity
-// sequences are moved past the copied ids so new rows do not collide.
+// sequences are moved past the copied ids so new rows do not collide. The
+// metrics engine's derived tables are left out: the destination's first
+// metrics refresh rebuilds them.
 func CopyAll(ctx context.Context, src, dst *DB, progress CopyProgress) error {
 	srcV, err := src.MigrationStatus(ctx)
 	if err != nil {
@@ -78,10 +81,11 @@ func CopyAll(ctx context.Context, src, dst *DB, progress CopyProgress) error {
 	if latest(srcV) != latest(dstV) {
 		return fmt.Errorf("copy: source schema is at version %d, destination at %d; run sextant migrate on both first", latest(srcV), latest(dstV))
 	}
-	tables, err := src.Tables(ctx)
+	all, err := src.Tables(ctx)
 	if err != nil {
 		return err
 	}
+	tables := slices.DeleteFunc(all, IsDerivedTable)
 	for _, t := range tables {
 		var n int64
 		if err := dst.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t).Scan(&n); err != nil {

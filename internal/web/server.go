@@ -13,6 +13,7 @@ import (
 	"github.com/sextant-dev/sextant/internal/core"
 	ghmap "github.com/sextant-dev/sextant/internal/github"
 	"github.com/sextant-dev/sextant/internal/ingest"
+	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
 )
@@ -48,6 +49,9 @@ type Deps struct {
 	Webhooks        *ingest.Webhooks
 	WebhookSecrets  []string
 	WebhookCounters ingest.WebhookCounters
+	// MetricsEngine answers the metric endpoints; nil uses the default
+	// definitions.
+	MetricsEngine *metrics.Engine
 }
 
 // New builds a server with every route registered.
@@ -63,6 +67,7 @@ func New(d Deps) *Server {
 	s.mux.Handle("GET /metrics", d.Metrics.Handler())
 	s.routeEvents()
 	s.routeWebhooks()
+	s.routeMetrics(d.MetricsEngine)
 	s.routePages()
 	return s
 }
