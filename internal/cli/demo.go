@@ -2,14 +2,18 @@ package cli
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"runtime"
-	"strconv"
+	"strings"
 	"time"
 
+	"github.com/sextant-dev/sextant/internal/config"
 	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/demo"
 	"github.com/sextant-dev/sextant/internal/ingest"
@@ -65,11 +69,84 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stderr, "generating the %s demo organization (seed %d, %d months to %s) into %s\n",
 		opts.Scale, opts.Seed, opts.Months, opts.End.Format(time.DateOnly), db.Target)
 	start := time.Now()
-	sum, err := loadDemo(ctx, db, opts, newLogger(env.Stderr, cfg), env.Stderr)
+	log := newLogger(env.Stderr, cfg)
+	sum, err := loadDemo(ctx, db, opts, log, env.Stderr)
 	if err != nil {
 		return err
 	}
+	affs, err := writeDemoAffiliations(cfg.DB, sum.Roster)
+	if err != nil {
+		return err
+	}
+	applyDemoSettings(&cfg, affs)
+	if err := refreshDemoMetrics(ctx, db, cfg, log); err != nil {
+		return err
+	}
 	writeDemoSummary(env.Stdout, sum, time.Since(start))
+	fmt.Fprintf(env.Stdout, "serve it with the demo's partner companies and deploy workflow:\n  %s=%s %s=%q sextant serve --db %s\n",
+		config.EnvName("metrics.affiliations_file"), affs, config.EnvName("metrics.deploy_workflows"), demoDeployWorkflow, cfg.DB)
+	return nil
+}
+
+// demoDeployWorkflow is the name of the demo's deploy workflow, the
+// metrics.deploy_workflows pattern that makes its runs deployments.
+const demoDeployWorkflow = "Deploy production"
+
+// demoAffiliationsFile is where a demo's affiliations file goes: beside a
+// SQLite database, else in the working directory.
+func demoAffiliationsFile(dsn string) string {
+	if store.IsPostgres(dsn) {
+		return "sextant-demo.affiliations.csv"
+	}
+	p := store.SQLitePath(dsn)
+	return strings.TrimSuffix(p, filepath.Ext(p)) + ".affiliations.csv"
+}
+
+// writeDemoAffiliations writes the generated people's companies as an
+// affiliations file (one login rule per stretch at a company) and returns
+// its path: GitHub does not know which company a contributor works for.
+func writeDemoAffiliations(dsn string, r *demo.Roster) (string, error) {
+	path := demoAffiliationsFile(dsn)
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.Write([]string{"company", "login", "email_domain", "since", "until"})
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	for _, a := range r.Affiliations {
+		w.Write([]string{a.Company, a.Login, "", day(a.From), day(a.Until)})
+	}
+	w.Flush()
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return "", fmt.Errorf("write the demo's affiliations: %w", err)
+	}
+	return path, nil
+}
+
+// applyDemoSettings makes the metrics read the demo as it was generated,
+// unless the configuration says otherwise.
+func applyDemoSettings(cfg *config.Config, affiliations string) {
+	if cfg.Metrics.AffiliationsFile == "" {
+		cfg.Metrics.AffiliationsFile = affiliations
+	}
+	if len(cfg.Metrics.DeployWorkflows) == 0 {
+		cfg.Metrics.DeployWorkflows = []string{demoDeployWorkflow}
+	}
+}
+
+// refreshDemoMetrics derives the metric tables at once, so the first page
+// shown has its numbers.
+func refreshDemoMetrics(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logger) error {
+	engine, err := newMetricsEngine(ctx, db, cfg, log)
+	if err != nil {
+		return err
+	}
+	if _, err := engine.Refresh(ctx, false); err != nil {
+		return fmt.Errorf("derive the demo's metrics: %w", err)
+	}
 	return nil
 }
 
@@ -224,15 +301,25 @@ func demoToken(ctx context.Context, db *store.DB) (int64, error) {
 	return t.ID, nil
 }
 
-// demoCheckpoint records what was generated, for `serve --demo` to tell.
+// demoCheckpoint records what was generated, so a later serve --demo can
+// describe the same organization again.
 func demoCheckpoint(o demo.Options) string {
-	return "seed=" + strconv.FormatInt(o.Seed, 10) + " scale=" + string(o.Scale) + " months=" + strconv.Itoa(o.Months)
+	b, _ := json.Marshal(o)
+	return string(b)
 }
 
-// demoLoaded reports whether db holds a completely loaded demo.
-func demoLoaded(ctx context.Context, db *store.DB) (bool, error) {
-	_, ok, err := store.GetSyncState(ctx, db.R, demoScope, demoKind)
-	return ok, err
+// loadedDemo returns the options of the demo loaded in db; ok is false
+// when db holds no complete demo.
+func loadedDemo(ctx context.Context, db *store.DB) (opts demo.Options, ok bool, err error) {
+	st, ok, err := store.GetSyncState(ctx, db.R, demoScope, demoKind)
+	if err != nil || !ok {
+		return opts, false, err
+	}
+	if err := json.Unmarshal([]byte(st.Checkpoint), &opts); err != nil {
+		// Loaded by an older build: describe what serve --demo loads.
+		return demo.Options{Seed: 1, Scale: demo.Small, End: st.Watermark}, true, nil
+	}
+	return opts, true, nil
 }
 
 func writeDemoSummary(w io.Writer, s *demo.Summary, took time.Duration) {

@@ -189,7 +189,7 @@ func TestDemoLoadIsIdempotent(t *testing.T) {
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if ok, err := demoLoaded(context.Background(), db); ok || err != nil {
+	if _, ok, err := loadedDemo(context.Background(), db); ok || err != nil {
 		t.Fatalf("a fresh database counts as a loaded demo (%v, %v)", ok, err)
 	}
 	if _, err := loadDemo(context.Background(), db, demoTestOpts, log, nil); err != nil {
@@ -207,8 +207,8 @@ func TestDemoLoadIsIdempotent(t *testing.T) {
 	if d := cmp.Diff(first, counts()); d != "" {
 		t.Errorf("a second load changed the counts:\n%s", d)
 	}
-	if ok, err := demoLoaded(context.Background(), db); !ok || err != nil {
-		t.Errorf("a loaded demo is not marked as such (%v, %v)", ok, err)
+	if opts, ok, err := loadedDemo(context.Background(), db); !ok || err != nil || opts != demoTestOpts {
+		t.Errorf("a loaded demo is not marked as such: %+v %v %v; want %+v", opts, ok, err, demoTestOpts)
 	}
 }
 

@@ -37,7 +37,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		if !cf.isSet("db") {
 			cfg.DB = demoDB
 		}
-		if err := prepareDemo(ctx, env, cfg); err != nil {
+		if err := prepareDemo(ctx, env, &cfg); err != nil {
 			return err
 		}
 	}
@@ -48,27 +48,40 @@ func runServe(ctx context.Context, env Env, args []string) error {
 const demoDB = "sextant-demo.db"
 
 // prepareDemo generates the small demo organization into cfg.DB unless a
-// complete one is there already.
-func prepareDemo(ctx context.Context, env Env, cfg config.Config) error {
+// complete one is there already, and points the metrics at the demo's
+// partner companies and deploy workflow.
+func prepareDemo(ctx context.Context, env Env, cfg *config.Config) error {
 	db, err := store.Open(ctx, cfg.DB, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	loaded, err := demoLoaded(ctx, db)
-	if err != nil || loaded {
-		return err
-	}
-	opts := demo.Options{Seed: 1, Scale: demo.Small, End: time.Now().UTC().Truncate(24 * time.Hour)}
-	fmt.Fprintf(env.Stderr, "first run of the demo: generating a year of a small organization into %s (a few seconds)\n", db.Target)
-	start := time.Now()
-	sum, err := loadDemo(ctx, db, opts, newLogger(env.Stderr, cfg), nil)
+	log := newLogger(env.Stderr, *cfg)
+	opts, loaded, err := loadedDemo(ctx, db)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "demo ready in %s: %d pull requests, %d deployments, %d incidents\n",
-		time.Since(start).Round(100*time.Millisecond), sum.PullRequests, sum.Deployments, sum.Incidents)
-	return nil
+	roster := (*demo.Roster)(nil)
+	if !loaded {
+		opts = demo.Options{Seed: 1, Scale: demo.Small, End: time.Now().UTC().Truncate(24 * time.Hour)}
+		fmt.Fprintf(env.Stderr, "first run of the demo: generating a year of a small organization into %s (a few seconds)\n", db.Target)
+		start := time.Now()
+		sum, err := loadDemo(ctx, db, opts, log, nil)
+		if err != nil {
+			return err
+		}
+		roster = sum.Roster
+		fmt.Fprintf(env.Stderr, "demo loaded in %s: %d pull requests, %d deployments, %d incidents\n",
+			time.Since(start).Round(100*time.Millisecond), sum.PullRequests, sum.Deployments, sum.Incidents)
+	} else if roster, err = demo.Describe(opts); err != nil {
+		return err
+	}
+	affs, err := writeDemoAffiliations(cfg.DB, roster)
+	if err != nil {
+		return err
+	}
+	applyDemoSettings(cfg, affs)
+	return refreshDemoMetrics(ctx, db, *cfg, log)
 }
 
 // serve runs the server until ctx is done. When ready is not nil it
