@@ -166,6 +166,7 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		runner.Run(runCtx, cfg.HTTP.ShutdownTimeout)
 		close(jobsDone)
 	}()
+	go runDORAGauges(runCtx, db, engine, cfg.Metrics, telemetry.NewDORAGauges(metrics), log)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()

@@ -71,6 +71,7 @@ type Metrics struct {
 	DeployFreq                 DeployFreq    `yaml:"deployment_frequency"`
 	RefreshSchedule            string        `yaml:"refresh_schedule" help:"how often the derived metric tables are brought up to date with what changed: an interval such as 5m or a daily UTC time"`
 	RebuildSchedule            string        `yaml:"rebuild_schedule" help:"when the derived metric tables are rebuilt from scratch, a safety net for missed changes: a daily UTC time such as 03:00 or an interval"`
+	GaugeInterval              time.Duration `yaml:"gauge_interval" help:"how often each server recomputes the DORA gauges of /metrics (the last 30 days per repository), so a scrape never runs a query"`
 	ProductionEnvironments     []string      `yaml:"production_environments" help:"deployment environments that are production, matched ignoring case"`
 	RepoProductionEnvironments []string      `yaml:"repo_production_environments" help:"per-repository production environments replacing production_environments for that repository, each owner/name=env+env"`
 	DeployWorkflows            []string      `yaml:"deploy_workflows" help:"GitHub Actions workflow names whose runs are deployments, each PATTERN or PATTERN=ENVIRONMENT (glob, ignoring case; environment production when not given)"`

@@ -78,6 +78,7 @@ func defaultMetrics() Metrics {
 		DeployFreq:             DeployFreq{Schedule: "00:05", WindowDays: 30},
 		RefreshSchedule:        "5m",
 		RebuildSchedule:        "03:00",
+		GaugeInterval:          time.Minute,
 		ProductionEnvironments: []string{"production", "prod", "live"},
 		DedupWindow:            time.Hour,
 		IncidentLabels:         []string{"incident"},
@@ -187,6 +188,9 @@ func (m Metrics) problems() Problems {
 		if !validSchedule(s) {
 			add(key, "%q is neither an interval of at least 1s such as 5m nor a daily UTC time such as 03:00", s)
 		}
+	}
+	if m.GaugeInterval < time.Second {
+		add("gauge_interval", "must be at least 1s, got %s", m.GaugeInterval)
 	}
 	if len(m.ProductionEnvironments) == 0 {
 		add("production_environments", "must name at least one environment")
