@@ -147,7 +147,7 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 
 	runCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	hooks := startWebhooks(runCtx, db, metrics, cfg, log)
+	hooks := startWebhooks(runCtx, db, metrics, events, cfg, log)
 	defer hooks.stop()
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/store"
+	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
 // MaxWebhookBody is the largest delivery accepted: GitHub caps payloads
@@ -28,6 +29,9 @@ const (
 	OutcomeAccepted  = "accepted"
 	OutcomeDuplicate = "duplicate"
 	OutcomeUnknown   = "unknown" // stored, but no projection knows it
+	// Outcomes of projection.
+	OutcomeProjected = "projected"
+	OutcomeFailed    = "failed"
 )
 
 // bodyEncoding is how stored bodies are compressed.
@@ -40,16 +44,24 @@ type WebhookCounters interface {
 	Delivery(event, action, outcome string)
 	// ProjectionError counts a delivery whose projection failed.
 	ProjectionError(event string)
+	// Projected counts a delivery projected, by event and outcome
+	// (projected, failed, unknown).
+	Projected(event, outcome string)
 }
 
-type noCounters struct{}
+// NopCounters counts nothing.
+type NopCounters struct{}
 
-func (noCounters) Delivery(string, string, string) {}
-func (noCounters) ProjectionError(string)          {}
+func (NopCounters) Delivery(string, string, string) {}
+func (NopCounters) ProjectionError(string)          {}
+func (NopCounters) Projected(string, string)        {}
 
 // WebhookOptions tune Webhooks. Zero values take the defaults.
 type WebhookOptions struct {
 	Counters WebhookCounters
+	// Events receives one processed event per projected delivery (a log
+	// line, an OTLP record); nil reports nothing.
+	Events *telemetry.Events
 	// CommitBatch is the most deliveries one intake transaction stores
 	// (group commit). Default 256.
 	CommitBatch int
@@ -106,7 +118,7 @@ type submitResult struct {
 // before Receive, and Close after the HTTP server stopped.
 func NewWebhooks(db *store.DB, log *slog.Logger, opts WebhookOptions) *Webhooks {
 	if opts.Counters == nil {
-		opts.Counters = noCounters{}
+		opts.Counters = NopCounters{}
 	}
 	if opts.CommitBatch <= 0 {
 		opts.CommitBatch = 256

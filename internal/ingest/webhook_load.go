@@ -97,6 +97,7 @@ func (w *Webhooks) commitLoad(ctx context.Context, b *loadBatch) (LoadStats, err
 	defer w.projectMu.Unlock()
 	var (
 		st      LoadStats
+		fresh   []plan
 		failed  []plan
 		learned map[string]cached
 	)
@@ -112,7 +113,7 @@ func (w *Webhooks) commitLoad(ctx context.Context, b *loadBatch) (LoadStats, err
 			if err != nil {
 				return err
 			}
-			var fresh []plan
+			fresh = fresh[:0]
 			for i, id := range ids {
 				b.plans[i].d.ID = id
 				if id != 0 {
@@ -137,7 +138,7 @@ func (w *Webhooks) commitLoad(ctx context.Context, b *loadBatch) (LoadStats, err
 	for i, d := range b.sds {
 		w.countDelivery(d.Event, d.Action, b.plans[i].d.ID != 0)
 	}
-	w.reportFailures(failed)
+	w.reportProjected(ctx, fresh, failed)
 	return st, nil
 }
 

@@ -285,8 +285,8 @@ var errRetrySafely = errors.New("a delivery failed: retry with savepoints")
 // rolls back and runs the batch again with a savepoint per delivery, so
 // that one bad delivery costs only itself. It returns how many
 // deliveries it projected (those another projector took meanwhile are
-// skipped) and the failed ones.
-func (w *Webhooks) applyPlans(ctx context.Context, plans []plan, now time.Time, replay bool) (done int, failed []plan, err error) {
+// skipped), the failed ones among them included, and the failed ones.
+func (w *Webhooks) applyPlans(ctx context.Context, plans []plan, now time.Time, replay bool) (done, failed []plan, err error) {
 	anyBad := false
 	for _, p := range plans {
 		anyBad = anyBad || p.err != nil
@@ -298,7 +298,7 @@ func (w *Webhooks) applyPlans(ctx context.Context, plans []plan, now time.Time, 
 	return done, failed, err
 }
 
-func (w *Webhooks) applyOnce(ctx context.Context, plans []plan, now time.Time, replay, savepoints bool) (done int, failed []plan, err error) {
+func (w *Webhooks) applyOnce(ctx context.Context, plans []plan, now time.Time, replay, savepoints bool) (done, failed []plan, err error) {
 	var learned map[string]cached
 	err = w.db.Tx(ctx, func(tx *sql.Tx) error {
 		todo := plans
@@ -318,12 +318,12 @@ func (w *Webhooks) applyOnce(ctx context.Context, plans []plan, now time.Time, r
 				}
 			}
 		}
-		done = len(todo)
+		done = todo
 		failed, learned, err = w.applyInTx(ctx, tx, todo, now, savepoints, true)
 		return err
 	})
 	if err != nil {
-		return 0, nil, fmt.Errorf("project deliveries: %w", err)
+		return nil, nil, fmt.Errorf("project deliveries: %w", err)
 	}
 	w.cache.commit(learned)
 	return done, failed, nil

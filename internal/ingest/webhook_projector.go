@@ -2,9 +2,11 @@ package ingest
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/store"
+	"github.com/sextant-dev/sextant/internal/telemetry"
 )
 
 // ProjectStats is what a projection pass did.
@@ -124,9 +126,9 @@ func (w *Webhooks) pass(ctx context.Context, next func(context.Context, int64) (
 			}
 			return st, err
 		}
-		st.Projected += done
+		st.Projected += len(done)
 		st.Failed += len(failed)
-		w.reportFailures(failed)
+		w.reportProjected(ctx, done, failed)
 		if progress != nil {
 			progress(len(b.plans))
 		}
@@ -134,12 +136,47 @@ func (w *Webhooks) pass(ctx context.Context, next func(context.Context, int64) (
 	return st, ctx.Err()
 }
 
-func (w *Webhooks) reportFailures(failed []plan) {
+// reportProjected counts the deliveries a transaction projected and
+// reports each as a processed event; failed ones are also logged with
+// their error.
+func (w *Webhooks) reportProjected(ctx context.Context, done, failed []plan) {
+	bad := make(map[int64]bool, len(failed))
 	for _, p := range failed {
+		bad[p.d.ID] = true
 		w.count.ProjectionError(p.d.Event)
 		w.log.Warn("webhook projection failed", "delivery", p.d.DeliveryID, "event", p.d.Event,
 			"action", p.d.Action, "err", p.err)
 	}
+	for _, p := range done {
+		outcome := OutcomeProjected
+		switch {
+		case bad[p.d.ID]:
+			outcome = OutcomeFailed
+		case !KnownWebhook(p.d.Event, p.d.Action):
+			outcome = OutcomeUnknown
+		}
+		w.count.Projected(p.d.Event, outcome)
+		w.opts.Events.Record(ctx, telemetry.EventWebhookDelivery, p.d.ReceivedAt, deliveryFields(p.d, outcome)...)
+	}
+}
+
+// deliveryFields are the fields a processed delivery is logged and
+// exported with.
+func deliveryFields(d store.WebhookDelivery, outcome string) []slog.Attr {
+	f := []slog.Attr{slog.String("event", d.Event), slog.String("delivery", d.DeliveryID), slog.String("outcome", outcome)}
+	if d.Action != "" {
+		f = append(f, slog.String("action", d.Action))
+	}
+	if d.RepoFullName != "" {
+		f = append(f, slog.String("repo", d.RepoFullName))
+	}
+	if d.InstallationID != 0 {
+		f = append(f, slog.Int64("installation", d.InstallationID))
+	}
+	if d.HookID != 0 {
+		f = append(f, slog.Int64("hook", d.HookID))
+	}
+	return f
 }
 
 // ReplayOptions select what Replay re-projects.

@@ -14,6 +14,7 @@ import (
 type WebhookMetrics struct {
 	deliveries       *prometheus.CounterVec
 	projectionErrors *prometheus.CounterVec
+	projected        *prometheus.CounterVec
 }
 
 // NewWebhookMetrics registers the webhook metrics with m's registry:
@@ -30,8 +31,12 @@ func NewWebhookMetrics(m *Metrics, pending func(ctx context.Context) (int64, err
 			Name: "sextant_webhook_projection_errors_total",
 			Help: "Webhook deliveries whose projection failed (the error is kept on the delivery).",
 		}, []string{"event"}),
+		projected: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sextant_webhook_projected_total",
+			Help: "Webhook deliveries projected by this process, by event and outcome (projected, failed, unknown); with several replicas their sum is the number of deliveries.",
+		}, []string{"event", "outcome"}),
 	}
-	m.Registry.MustRegister(w.deliveries, w.projectionErrors)
+	m.Registry.MustRegister(w.deliveries, w.projectionErrors, w.projected)
 	if pending != nil {
 		m.Registry.MustRegister(&pendingCollector{
 			count: pending, log: log,
@@ -52,6 +57,11 @@ func label(s string) string {
 		s = s[:64]
 	}
 	return strings.ToValidUTF8(s, "?")
+}
+
+// Projected counts one projected delivery.
+func (w *WebhookMetrics) Projected(event, outcome string) {
+	w.projected.WithLabelValues(label(event), outcome).Inc()
 }
 
 // ProjectionError counts one failed projection.

@@ -41,13 +41,8 @@ func (s *Server) webhookCounters() ingest.WebhookCounters {
 	if s.webhookCount != nil {
 		return s.webhookCount
 	}
-	return nopCounters{}
+	return ingest.NopCounters{}
 }
-
-type nopCounters struct{}
-
-func (nopCounters) Delivery(string, string, string) {}
-func (nopCounters) ProjectionError(string)          {}
 
 // githubWebhook receives a GitHub webhook delivery: verified, stored
 // durably (deduplicated by X-GitHub-Delivery) before the answer, projected
