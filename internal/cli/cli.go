@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -230,16 +229,6 @@ func (cf *configFlags) load(env Env) (config.Config, error) {
 		file = env.Getenv("SEXTANT_CONFIG")
 	}
 	return config.Load(config.Source{File: file, Env: env.Getenv, Flags: flags})
-}
-
-// newLogger returns the slog logger the configuration asks for.
-func newLogger(w io.Writer, cfg config.Config) *slog.Logger {
-	level, _ := config.ParseLevel(cfg.Log.Level)
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // sortedProblems orders problems by key for stable output.

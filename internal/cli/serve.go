@@ -128,18 +128,18 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		log.Info("exporting over OTLP", "protocol", env.Getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
 	}
 
-	events := telemetry.NewEvents(log, otlp)
-	runner := jobs.New(db, log, metrics, jobs.Options{
+	events := telemetry.NewEvents(component(log, "events"), otlp)
+	runner := jobs.New(db, component(log, "jobs"), metrics, jobs.Options{
 		Workers:      cfg.Jobs.Workers,
 		Lease:        cfg.Jobs.Lease,
 		PollInterval: cfg.Jobs.PollInterval,
 		MaxAttempts:  cfg.Jobs.MaxAttempts,
 	})
-	if err := setupCIEvents(ctx, db, runner, cfg, log, events); err != nil {
+	if err := setupCIEvents(ctx, db, runner, cfg, component(log, "ci"), events); err != nil {
 		ln.Close()
 		return err
 	}
-	engine, err := setupMetrics(ctx, db, runner, cfg, log)
+	engine, err := setupMetrics(ctx, db, runner, cfg, component(log, "metrics"))
 	if err != nil {
 		ln.Close()
 		return err
@@ -147,11 +147,11 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 
 	runCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	hooks := startWebhooks(runCtx, db, metrics, events, cfg, log)
+	hooks := startWebhooks(runCtx, db, metrics, events, cfg, component(log, "webhooks"))
 	defer hooks.stop()
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
-	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon,
+	srv := web.New(web.Deps{DB: db, Log: component(log, "http"), Metrics: metrics, Events: events, AnonymousRead: anon,
 		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters,
 		MetricsEngine: engine})
 	httpSrv := &http.Server{
@@ -166,7 +166,7 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		runner.Run(runCtx, cfg.HTTP.ShutdownTimeout)
 		close(jobsDone)
 	}()
-	go runDORAGauges(runCtx, db, engine, cfg.Metrics, telemetry.NewDORAGauges(metrics), log)
+	go runDORAGauges(runCtx, db, engine, cfg.Metrics, telemetry.NewDORAGauges(metrics), component(log, "metrics"))
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -30,6 +31,31 @@ type Config struct {
 type Log struct {
 	Format string `yaml:"format" help:"log format: text or json"`
 	Level  string `yaml:"level" help:"minimum level: debug, info, warn or error"`
+	// Levels override Level per component.
+	Levels []string `yaml:"levels" help:"minimum level per component, each COMPONENT=LEVEL (components: http, webhooks, ci, jobs, metrics, sync, github, events)"`
+}
+
+// LogComponents are the components whose log level can be set alone.
+func LogComponents() []string {
+	return []string{"http", "webhooks", "ci", "jobs", "metrics", "sync", "github", "events"}
+}
+
+// ComponentLevels parses log.levels: component → level.
+func ComponentLevels(entries []string) (map[string]slog.Level, error) {
+	out := map[string]slog.Level{}
+	for i, e := range entries {
+		c, l, ok := strings.Cut(e, "=")
+		c = strings.TrimSpace(c)
+		if !ok || !slices.Contains(LogComponents(), c) {
+			return nil, fmt.Errorf("entry %d %q: want COMPONENT=LEVEL with a component among %s", i+1, e, strings.Join(LogComponents(), ", "))
+		}
+		level, err := ParseLevel(strings.TrimSpace(l))
+		if err != nil {
+			return nil, fmt.Errorf("entry %d %q: %v", i+1, e, err)
+		}
+		out[c] = level
+	}
+	return out, nil
 }
 
 // HTTP tunes the HTTP server.
@@ -151,6 +177,9 @@ func (c *Config) Validate() Problems {
 	}
 	if _, err := ParseLevel(c.Log.Level); err != nil {
 		add("log.level", "%v", err)
+	}
+	if _, err := ComponentLevels(c.Log.Levels); err != nil {
+		add("log.levels", "%v", err)
 	}
 	if c.HTTP.ShutdownTimeout <= 0 {
 		add("http.shutdown_timeout", "must be positive")
