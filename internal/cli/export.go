@@ -19,13 +19,18 @@ import (
 func runExport(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "export", "export --kind KIND [--format jsonl|csv] [--from T] [--to T] [--repo R] [--out FILE] | export --git DIR")
 	cf := addConfigFlags(fs, "db", "log.level")
-	kind := fs.String("kind", "", "what to export: "+strings.Join(store.ExportKinds(), ", "))
+	kind := fs.String("kind", "", "what to export: "+strings.Join(exportKinds(), ", "))
 	format := fs.String("format", "jsonl", "jsonl or csv")
 	from := fs.String("from", "", "only rows at or after this time (RFC 3339 or YYYY-MM-DD, UTC)")
 	to := fs.String("to", "", "only rows before this time (RFC 3339 or YYYY-MM-DD, UTC)")
 	repo := fs.String("repo", "", "only this repository (owner/name)")
 	out := fs.String("out", "", "write to this file instead of stdout")
 	gitDir := fs.String("git", "", "write normalized events as JSON files into this git working tree and commit them")
+	var mq metricQuery
+	fs.StringVar(&mq.group, "group", "", "leaderboard: person, team or org (default person)")
+	fs.StringVar(&mq.interval, "interval", "", "dora: one row per day, week (default) or month")
+	fs.StringVar(&mq.team, "team", "", "leaderboard and dora: only this team (org/slug)")
+	fs.StringVar(&mq.org, "org", "", "leaderboard and dora: only this organization")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -51,8 +56,8 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		if *kind == "" {
 			return usageError{errors.New("--kind is required (or --git DIR)")}
 		}
-		if _, ok := store.ExportColumns(*kind); !ok {
-			return usageError{fmt.Errorf("--kind: %q is not one of %s", *kind, strings.Join(store.ExportKinds(), ", "))}
+		if _, ok := store.ExportColumns(*kind); !ok && !metricExportKind(*kind) {
+			return usageError{fmt.Errorf("--kind: %q is not one of %s", *kind, strings.Join(exportKinds(), ", "))}
 		}
 		if *format != "jsonl" && *format != "csv" {
 			return usageError{fmt.Errorf("--format: %q is not jsonl or csv", *format)}
@@ -79,9 +84,28 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	n, err := exportRows(ctx, db, *kind, *format, filter, w)
-	if err != nil {
-		return err
+	var n int64
+	if metricExportKind(*kind) {
+		engine, err := newMetricsEngine(ctx, db, cfg, newLogger(env.Stderr, cfg))
+		if err != nil {
+			return err
+		}
+		mq.repo, mq.from, mq.to = *repo, *from, *to
+		cols, source, err := metricExport(ctx, engine, *kind, mq, time.Now())
+		if err != nil {
+			return err
+		}
+		n, err = writeRows(cols, source, *format, w)
+		if err != nil {
+			return err
+		}
+	} else {
+		if mq != (metricQuery{}) {
+			return usageError{errors.New("--group, --interval, --team and --org are for --kind leaderboard and dora")}
+		}
+		if n, err = exportRows(ctx, db, *kind, *format, filter, w); err != nil {
+			return err
+		}
 	}
 	if *out != "" {
 		fmt.Fprintf(env.Stderr, "exported %d %s to %s\n", n, *kind, *out)
@@ -104,9 +128,8 @@ func parseDay(s string) (time.Time, error) {
 	return t, nil
 }
 
-// exportRows streams one kind as JSON lines or CSV and returns the row count.
-func exportRows(ctx context.Context, db *store.DB, kind, format string, f store.ExportFilter, w io.Writer) (int64, error) {
-	cols, _ := store.ExportColumns(kind)
+// writeRows streams rows as JSON lines or CSV and returns the row count.
+func writeRows(cols []store.ExportColumn, rows rowSource, format string, w io.Writer) (int64, error) {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	var n int64
 	var err error
@@ -118,7 +141,7 @@ func exportRows(ctx context.Context, db *store.DB, kind, format string, f store.
 		}
 		cw.Write(header)
 		record := make([]string, len(cols))
-		err = db.Export(ctx, kind, f, func(vals []any, valid []bool) error {
+		err = rows(func(vals []any, valid []bool) error {
 			for i, c := range cols {
 				record[i] = csvValue(c.Type, vals[i], valid[i])
 			}
@@ -131,7 +154,7 @@ func exportRows(ctx context.Context, db *store.DB, kind, format string, f store.
 		}
 	} else {
 		var line []byte
-		err = db.Export(ctx, kind, f, func(vals []any, valid []bool) error {
+		err = rows(func(vals []any, valid []bool) error {
 			line = appendJSONRow(line[:0], cols, vals, valid)
 			n++
 			_, err := bw.Write(line)
@@ -142,6 +165,12 @@ func exportRows(ctx context.Context, db *store.DB, kind, format string, f store.
 		return n, err
 	}
 	return n, bw.Flush()
+}
+
+// exportRows streams one stored kind as JSON lines or CSV.
+func exportRows(ctx context.Context, db *store.DB, kind, format string, f store.ExportFilter, w io.Writer) (int64, error) {
+	cols, _ := store.ExportColumns(kind)
+	return writeRows(cols, func(each func([]any, []bool) error) error { return db.Export(ctx, kind, f, each) }, format, w)
 }
 
 func csvValue(t store.ColumnType, v any, valid bool) string {
@@ -155,6 +184,8 @@ func csvValue(t store.ColumnType, v any, valid bool) string {
 		return strconv.FormatBool(v.(bool))
 	case store.ColTime:
 		return v.(time.Time).Format(time.RFC3339)
+	case store.ColFloat:
+		return strconv.FormatFloat(v.(float64), 'f', -1, 64)
 	}
 	return v.(string)
 }
@@ -179,6 +210,8 @@ func appendJSONRow(b []byte, cols []store.ExportColumn, vals []any, valid []bool
 			b = strconv.AppendInt(b, vals[i].(int64), 10)
 		case store.ColBool:
 			b = strconv.AppendBool(b, vals[i].(bool))
+		case store.ColFloat:
+			b = strconv.AppendFloat(b, vals[i].(float64), 'f', -1, 64)
 		case store.ColTime:
 			b = append(b, '"')
 			b = vals[i].(time.Time).AppendFormat(b, time.RFC3339)

@@ -99,15 +99,8 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, unwrapNetErr(err))
 	}
 
-	metrics := telemetry.New()
-	metrics.RegisterQueueDepth(func(ctx context.Context) ([]telemetry.JobCount, error) {
-		counts, err := db.CountJobs(ctx)
-		out := make([]telemetry.JobCount, len(counts))
-		for i, c := range counts {
-			out[i] = telemetry.JobCount{Kind: c.Kind, State: c.State, Count: c.Count}
-		}
-		return out, err
-	}, log)
+	collectors := newServeMetrics(db, log)
+	metrics := collectors.Metrics
 
 	// OTLP export is off unless the standard OTEL_EXPORTER_OTLP_* variables
 	// ask for it; the exporters read those variables themselves.
@@ -147,7 +140,7 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 
 	runCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	hooks := startWebhooks(runCtx, db, metrics, events, cfg, component(log, "webhooks"))
+	hooks := startWebhooks(runCtx, db, collectors.webhooks, events, cfg, component(log, "webhooks"))
 	defer hooks.stop()
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
@@ -166,7 +159,7 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 		runner.Run(runCtx, cfg.HTTP.ShutdownTimeout)
 		close(jobsDone)
 	}()
-	go runDORAGauges(runCtx, db, engine, cfg.Metrics, telemetry.NewDORAGauges(metrics), component(log, "metrics"))
+	go runDORAGauges(runCtx, db, engine, cfg.Metrics, collectors.dora, component(log, "metrics"))
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- httpSrv.Serve(ln) }()

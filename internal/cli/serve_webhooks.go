@@ -21,10 +21,7 @@ type webhookIntake struct {
 // startWebhooks starts the intake's committer and, until ctx ends, the
 // projector, which first projects what an earlier run left unprojected.
 // Stop it with stop after the HTTP server has shut down.
-func startWebhooks(ctx context.Context, db *store.DB, metrics *telemetry.Metrics, events *telemetry.Events, cfg config.Config, log *slog.Logger) *webhookIntake {
-	counters := telemetry.NewWebhookMetrics(metrics, func(ctx context.Context) (int64, error) {
-		return store.CountPendingDeliveries(ctx, db.R)
-	}, log)
+func startWebhooks(ctx context.Context, db *store.DB, counters *telemetry.WebhookMetrics, events *telemetry.Events, cfg config.Config, log *slog.Logger) *webhookIntake {
 	w := ingest.NewWebhooks(db, log, ingest.WebhookOptions{Counters: counters, Events: events})
 	w.Start()
 	in := &webhookIntake{webhooks: w, counters: counters, secrets: cfg.GitHub.WebhookSecret.Reveal(), done: make(chan struct{})}

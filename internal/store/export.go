@@ -19,6 +19,9 @@ const (
 	ColBool
 	ColTime // stored as Unix ms, exported as RFC 3339
 	ColJSON // a JSON document stored as text, exported as is
+	// ColFloat is a number with a fraction (computed exports: rates,
+	// medians).
+	ColFloat
 )
 
 // ExportColumn is one column of an export.

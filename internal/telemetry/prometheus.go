@@ -6,6 +6,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"regexp"
+	"sort"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +63,30 @@ func New() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
+
+// Names lists the names of every metric registered, sorted.
+func (m *Metrics) Names() []string {
+	ch := make(chan *prometheus.Desc)
+	go func() {
+		m.Registry.Describe(ch)
+		close(ch)
+	}()
+	seen := map[string]bool{}
+	for d := range ch {
+		// Desc has no accessor for its name; its String form carries it.
+		if g := descName.FindStringSubmatch(d.String()); g != nil {
+			seen[g[1]] = true
+		}
+	}
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+var descName = regexp.MustCompile(`fqName: "([^"]+)"`)
 
 // Handler serves the registry in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {
