@@ -279,4 +279,3 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 		t.Errorf("%d deployment-frequency jobs neither done nor pending after a clean stop", n)
 	}
 }
-
