@@ -180,8 +180,12 @@ func TestFetchDemoOrganization(t *testing.T) {
 			fetch func(cur string) (github.Page[github.InventoryItem], error)
 			want  int
 		}{
-			{"pull inventory", func(cur string) (github.Page[github.InventoryItem], error) { return c.PullInventory(ctx, r.Owner, r.Name, cur) }, counts.PullRequests},
-			{"issue inventory", func(cur string) (github.Page[github.InventoryItem], error) { return c.IssueInventory(ctx, r.Owner, r.Name, cur) }, counts.Issues},
+			{"pull inventory", func(cur string) (github.Page[github.InventoryItem], error) {
+				return c.PullInventory(ctx, r.Owner, r.Name, cur)
+			}, counts.PullRequests},
+			{"issue inventory", func(cur string) (github.Page[github.InventoryItem], error) {
+				return c.IssueInventory(ctx, r.Owner, r.Name, cur)
+			}, counts.Issues},
 		} {
 			items := walk(t, inv.what, inv.fetch)
 			numbers := map[int]bool{}

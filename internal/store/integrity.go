@@ -143,11 +143,11 @@ func FindingsOf(ctx context.Context, q Querier, checkID int64) ([]IntegrityFindi
 	var out []IntegrityFinding
 	for rows.Next() {
 		var (
-			f                  IntegrityFinding
-			expected, found    sql.NullInt64
-			detail, state      sql.NullString
-			at                 int64
-			job, repaired      sql.NullInt64
+			f               IntegrityFinding
+			expected, found sql.NullInt64
+			detail, state   sql.NullString
+			at              int64
+			job, repaired   sql.NullInt64
 		)
 		if err := rows.Scan(&f.ID, &f.CheckID, &f.Scope, &f.Kind, &expected, &found, &detail, &at, &job, &repaired, &state); err != nil {
 			return nil, fmt.Errorf("findings of check %d: %w", checkID, err)

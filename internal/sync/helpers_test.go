@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	gh "github.com/google/go-github/v89/github"
 	"github.com/google/go-cmp/cmp"
+	gh "github.com/google/go-github/v89/github"
 
 	"github.com/sextant-dev/sextant/internal/demo"
 	"github.com/sextant-dev/sextant/internal/github"
@@ -472,7 +472,7 @@ func storeSnapshot(t testing.TB, e *env) snapshot {
 		rows(`SELECT id, COALESCE(status, ''), COALESCE(conclusion, ''), COALESCE(head_sha, ''), COALESCE(run_attempt, 0)
 			FROM workflow_runs WHERE repo_id = $1`, []any{r.ID}, func(scan func(...any) error) error {
 			var (
-				id, attempt              int64
+				id, attempt             int64
 				status, conclusion, sha string
 			)
 			if err := scan(&id, &status, &conclusion, &sha, &attempt); err != nil {

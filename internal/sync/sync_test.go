@@ -24,4 +24,3 @@ func TestFullSyncEqualsGitHub(t *testing.T) {
 		sameAsFake(t, e)
 	})
 }
-
