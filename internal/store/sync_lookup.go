@@ -164,21 +164,39 @@ func KnownNumbers(ctx context.Context, q Querier, repoID int64) (map[int]bool, e
 
 // IssueRef is a stored issue's id and number.
 type IssueRef struct {
-	ID     int64
-	Number int
+	ID        int64
+	Number    int
+	UpdatedAt time.Time
 }
 
 // IssuesUpdatedSince returns the issues of a repository updated at or
 // after since (all when since is zero) that are neither deleted nor
 // transferred away, by number.
 func IssuesUpdatedSince(ctx context.Context, q Querier, repoID int64, since time.Time) ([]IssueRef, error) {
-	return issueRefs(ctx, q, `SELECT id, number FROM issues WHERE repo_id = $1 AND updated_at >= $2 AND number > 0
+	return issueRefs(ctx, q, `SELECT id, number, updated_at FROM issues WHERE repo_id = $1 AND updated_at >= $2 AND number > 0
 		AND NOT deleted AND COALESCE(state_reason, '') <> 'transferred' ORDER BY number`, repoID, since.UnixMilli())
+}
+
+// IssuesChangedAfter returns the issues of a repository, neither deleted
+// nor transferred away, that come after (updated_at, number) = (at,
+// number), in that order.
+func IssuesChangedAfter(ctx context.Context, q Querier, repoID int64, at time.Time, number int) ([]IssueRef, error) {
+	return issueRefs(ctx, q, `SELECT id, number, updated_at FROM issues WHERE repo_id = $1 AND number > 0
+		AND (updated_at > $2 OR updated_at = $2 AND number > $3)
+		AND NOT deleted AND COALESCE(state_reason, '') <> 'transferred' ORDER BY updated_at, number`,
+		repoID, ms(at), number)
+}
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }
 
 // OpenIssues returns the open issues of a repository, by number.
 func OpenIssues(ctx context.Context, q Querier, repoID int64) ([]IssueRef, error) {
-	return issueRefs(ctx, q, `SELECT id, number FROM issues WHERE repo_id = $1 AND state = 'open' AND number > 0
+	return issueRefs(ctx, q, `SELECT id, number, updated_at FROM issues WHERE repo_id = $1 AND state = 'open' AND number > 0
 		AND NOT deleted ORDER BY number`, repoID)
 }
 
@@ -190,10 +208,14 @@ func issueRefs(ctx context.Context, q Querier, query string, args ...any) ([]Iss
 	defer rows.Close()
 	var out []IssueRef
 	for rows.Next() {
-		var r IssueRef
-		if err := rows.Scan(&r.ID, &r.Number); err != nil {
+		var (
+			r       IssueRef
+			updated int64
+		)
+		if err := rows.Scan(&r.ID, &r.Number, &updated); err != nil {
 			return nil, fmt.Errorf("list issues: %w", err)
 		}
+		r.UpdatedAt = time.UnixMilli(updated).UTC()
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -45,12 +45,6 @@ func (s *Syncer) syncDeployments(ctx context.Context, r repo, mode Mode) error {
 	return s.shippedCommits(ctx, r)
 }
 
-type deploymentStatuses struct {
-	statuses  []core.DeploymentStatus
-	validator []github.Validator
-	read      bool
-}
-
 func (s *Syncer) prepareDeployments(ctx, fetchCtx context.Context, r repo, mode Mode, items []github.DeploymentItem) (func(*sql.Tx) error, bool, error) {
 	ids := make([]string, len(items))
 	for i, it := range items {
@@ -61,10 +55,11 @@ func (s *Syncer) prepareDeployments(ctx, fetchCtx context.Context, r repo, mode 
 		return nil, false, err
 	}
 	changed := false
-	statuses := make([]deploymentStatuses, len(items))
-	for i, it := range items {
+	var rest []github.DeploymentItem
+	for _, it := range items {
 		k, ok := known[it.Deployment.SourceID]
 		if ok && !mode.Full && !k.StatusesSynced.IsZero() && !k.UpdatedAt.Before(it.Deployment.UpdatedAt) {
+			rest = append(rest, it)
 			continue
 		}
 		changed = true
@@ -72,58 +67,69 @@ func (s *Syncer) prepareDeployments(ctx, fetchCtx context.Context, r repo, mode 
 		if err != nil {
 			return nil, false, fmt.Errorf("deployment id %q: %w", it.Deployment.SourceID, err)
 		}
-		ds := deploymentStatuses{read: true}
+		var (
+			statuses   []core.DeploymentStatus
+			validators []github.Validator
+		)
 		for cursor := ""; ; {
 			p, err := s.gh.DeploymentStatuses(fetchCtx, r.owner, r.name, id, cursor)
 			if err != nil {
 				return nil, false, err
 			}
-			ds.statuses = append(ds.statuses, p.Items...)
-			ds.validator = append(ds.validator, p.Validator)
+			statuses = append(statuses, p.Items...)
+			validators = append(validators, p.Validator)
 			if cursor = p.Next; cursor == "" {
 				break
 			}
 		}
-		statuses[i] = ds
-	}
-	apply := func(tx *sql.Tx) error {
-		now := s.now()
-		for i, it := range items {
-			if err := upsertActors(ctx, tx, it.Creator); err != nil {
-				return err
-			}
-			d := it.Deployment
-			d.RepoID = r.id
-			id, err := store.UpsertDeployment(ctx, tx, d)
+		err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+			now := s.now()
+			id, err := s.storeDeployment(ctx, tx, r, it)
 			if err != nil {
 				return err
 			}
-			ds := statuses[i]
-			for _, st := range ds.statuses {
+			for _, st := range statuses {
 				if err := store.AddDeploymentStatus(ctx, tx, id, st); err != nil {
 					return err
 				}
 			}
-			for _, v := range ds.validator {
+			for _, v := range validators {
 				if err := saveValidator(ctx, tx, v, now); err != nil {
 					return err
 				}
 			}
-			if ds.read {
-				if err := store.MarkDeploymentStatusesSynced(ctx, tx, id, now); err != nil {
-					return err
-				}
-			}
-			// An upsert without statuses resets the status; the statuses
-			// stored say what it is.
-			if err := store.RefreshDeploymentStatus(ctx, tx, id); err != nil {
+			return store.MarkDeploymentStatusesSynced(ctx, tx, id, now)
+		})
+		if err != nil {
+			return nil, false, err
+		}
+		s.Progress.add("deployments", 1)
+	}
+	apply := func(tx *sql.Tx) error {
+		for _, it := range rest {
+			if _, err := s.storeDeployment(ctx, tx, r, it); err != nil {
 				return err
 			}
 		}
-		s.Progress.add("deployments", len(items))
+		s.Progress.add("deployments", len(rest))
 		return nil
 	}
 	return apply, changed, nil
+}
+
+func (s *Syncer) storeDeployment(ctx context.Context, tx *sql.Tx, r repo, it github.DeploymentItem) (int64, error) {
+	if err := upsertActors(ctx, tx, it.Creator); err != nil {
+		return 0, err
+	}
+	d := it.Deployment
+	d.RepoID = r.id
+	id, err := store.UpsertDeployment(ctx, tx, d)
+	if err != nil {
+		return 0, err
+	}
+	// An upsert without statuses resets the status; the statuses stored say
+	// what it is.
+	return id, store.RefreshDeploymentStatus(ctx, tx, id)
 }
 
 // shippedCommits fills deployment_commits for the successful deployments
@@ -209,39 +215,52 @@ func (s *Syncer) syncRuns(ctx context.Context, r repo, mode Mode) error {
 				return nil, false, err
 			}
 			changed := false
-			jobs := make([][]core.WorkflowJob, len(runs))
-			for i, w := range runs {
+			var rest []core.WorkflowRun
+			for _, w := range runs {
 				k, ok := known[w.ID]
 				fresh := !ok || k.UpdatedAt.Before(w.UpdatedAt) || k.Status != w.Status
 				changed = changed || fresh
 				if !fresh && !mode.Full && (w.Status != "completed" || k.JobsDone) {
+					rest = append(rest, w)
 					continue
 				}
+				var jobs []core.WorkflowJob
 				for cursor := ""; ; {
 					p, err := s.gh.WorkflowJobs(fetchCtx, r.owner, r.name, w.ID, cursor)
 					if err != nil {
 						return nil, false, err
 					}
-					jobs[i] = append(jobs[i], p.Items...)
+					jobs = append(jobs, p.Items...)
 					if cursor = p.Next; cursor == "" {
 						break
 					}
 				}
-			}
-			return func(tx *sql.Tx) error {
-				for i, w := range runs {
+				err := s.db.Tx(ctx, func(tx *sql.Tx) error {
 					w.RepoID = r.id
 					if err := store.UpsertWorkflowRun(ctx, tx, w); err != nil {
 						return err
 					}
-					for _, j := range jobs[i] {
+					for _, j := range jobs {
 						j.RepoID = r.id
 						if err := store.UpsertWorkflowJob(ctx, tx, j); err != nil {
 							return err
 						}
 					}
+					return nil
+				})
+				if err != nil {
+					return nil, false, err
 				}
-				s.Progress.add("runs", len(runs))
+				s.Progress.add("runs", 1)
+			}
+			return func(tx *sql.Tx) error {
+				for _, w := range rest {
+					w.RepoID = r.id
+					if err := store.UpsertWorkflowRun(ctx, tx, w); err != nil {
+						return err
+					}
+				}
+				s.Progress.add("runs", len(rest))
 				return nil
 			}, changed, nil
 		},

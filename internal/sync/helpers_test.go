@@ -34,6 +34,7 @@ type env struct {
 	client *github.Client
 	syncer *ghsync.Syncer
 	org    string
+	url    string // the fake's base URL
 }
 
 func newEnv(t testing.TB, db *store.DB, fo githubtest.Options, so ghsync.Options) *env {
@@ -47,6 +48,7 @@ func newEnv(t testing.TB, db *store.DB, fo githubtest.Options, so ghsync.Options
 	e.fake = fake
 	srv := httptest.NewServer(fake)
 	t.Cleanup(srv.Close)
+	e.url = srv.URL
 	c, err := github.New(github.Options{BaseURL: srv.URL, Token: "test-token", Clock: e.clock, Validators: db})
 	if err != nil {
 		t.Fatal(err)

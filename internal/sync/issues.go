@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -79,9 +78,8 @@ func (s *Syncer) syncIssues(ctx context.Context, r repo, mode Mode) error {
 			walk = &issueWalk{Start: wm, Pos: wm, SetWatermark: true, FromZero: wm == 0}
 		}
 	}
-	changed := map[int]int64{}
 	if walk != nil {
-		if err := s.walkIssues(ctx, r, &st, walk, probe, changed); err != nil {
+		if err := s.walkIssues(ctx, r, &st, walk, probe); err != nil {
 			return err
 		}
 	}
@@ -93,17 +91,10 @@ func (s *Syncer) syncIssues(ctx context.Context, r repo, mode Mode) error {
 	if err := s.checkNumbers(ctx, r, st.cp.Complete); err != nil {
 		return err
 	}
-	recent, err := store.IssuesUpdatedSince(ctx, s.db.R, r.id, s.now().Add(-s.opts.EventsWindow))
-	if err != nil {
-		return err
-	}
-	for _, ref := range recent {
-		changed[ref.Number] = ref.ID
-	}
-	return s.pollTimelines(ctx, mode.fresh(ctx), r, changed)
+	return s.pollTimelines(ctx, r, mode)
 }
 
-func (s *Syncer) walkIssues(ctx context.Context, r repo, st *state[issueCheckpoint], walk *issueWalk, probe *github.Probe, changed map[int]int64) error {
+func (s *Syncer) walkIssues(ctx context.Context, r repo, st *state[issueCheckpoint], walk *issueWalk, probe *github.Probe) error {
 	for {
 		page, err := s.gh.Issues(ctx, r.owner, r.name, fromMS(walk.Pos), strconv.Itoa(max(walk.Page, 1)))
 		if err != nil {
@@ -123,7 +114,6 @@ func (s *Syncer) walkIssues(ctx context.Context, r repo, st *state[issueCheckpoi
 				if err := storeIssue(ctx, tx, r.id, it); err != nil {
 					return err
 				}
-				changed[it.Issue.Number] = it.Issue.ID
 				stored++
 			}
 			now := s.now()
@@ -303,31 +293,56 @@ func (s *Syncer) applyIssue(ctx context.Context, r repo, number int, storedID in
 	return err
 }
 
-// timelineCheckpoint keeps, for the issues whose timeline is longer than
+// timelineCheckpoint is how far the timelines are read: every issue up to
+// (At, Number) by (updated_at, number) had its timeline read after its
+// last update. Pages keeps, for the issues whose timeline is longer than
 // one page or whose last page is full, the last page and whether it is
 // full ("3" or "3+"); every other issue's timeline is page 1, not full.
 type timelineCheckpoint struct {
-	Pages map[string]string `json:"pages,omitempty"`
+	At     int64             `json:"at,omitempty"`
+	Number int               `json:"number,omitempty"`
+	Pages  map[string]string `json:"pages,omitempty"`
 }
 
-// pollTimelines reads the timelines of issues (number → id) from their
-// last known page on, each page conditionally: an unchanged page is a
-// free 304.
-func (s *Syncer) pollTimelines(ctx context.Context, fetchCtx context.Context, r repo, issues map[int]int64) error {
-	if len(issues) == 0 {
-		return nil
-	}
+// pollTimelines reads the timelines of the issues updated since they were
+// last read (all of them the first time, or with mode.Full), in update
+// order with the position kept, so a stopped sync resumes at the next
+// issue; then of those updated within EventsWindow, whose timelines may
+// change without the issue (a cross-reference). Each page is asked from
+// the last known page on, conditionally: an unchanged page is a free 304.
+func (s *Syncer) pollTimelines(ctx context.Context, r repo, mode Mode) error {
 	st, err := loadState[timelineCheckpoint](ctx, s.db.R, r.full, kindTimelines)
 	if err != nil {
 		return err
 	}
-	numbers := make([]int, 0, len(issues))
-	for n := range issues {
-		numbers = append(numbers, n)
+	if mode.Full {
+		st.cp.At, st.cp.Number = 0, 0
 	}
-	slices.Sort(numbers)
-	for _, n := range numbers {
-		if err := s.pollTimeline(ctx, fetchCtx, r, &st, n, issues[n]); err != nil {
+	fetchCtx := mode.fresh(ctx)
+	changed, err := store.IssuesChangedAfter(ctx, s.db.R, r.id, fromMS(st.cp.At), st.cp.Number)
+	if err != nil {
+		return err
+	}
+	polled := map[int]bool{}
+	for _, ref := range changed {
+		if err := s.pollTimeline(ctx, fetchCtx, r, &st, ref.Number, ref.ID); err != nil {
+			return err
+		}
+		polled[ref.Number] = true
+		st.cp.At, st.cp.Number = ms(ref.UpdatedAt), ref.Number
+		if err := st.save(ctx, s.db.W, s.now()); err != nil {
+			return err
+		}
+	}
+	recent, err := store.IssuesUpdatedSince(ctx, s.db.R, r.id, s.now().Add(-s.opts.EventsWindow))
+	if err != nil {
+		return err
+	}
+	for _, ref := range recent {
+		if polled[ref.Number] {
+			continue
+		}
+		if err := s.pollTimeline(ctx, fetchCtx, r, &st, ref.Number, ref.ID); err != nil {
 			return err
 		}
 	}

@@ -14,6 +14,9 @@ import (
 type listCheckpoint struct {
 	Page int  `json:"page,omitempty"`
 	All  bool `json:"all,omitempty"`
+	// Complete: a walk over every page finished once, so an incremental
+	// walk may stop where nothing changed.
+	Complete bool `json:"complete,omitempty"`
 }
 
 // newestFirst is a listing GitHub sorts newest first by creation
@@ -23,8 +26,10 @@ type newestFirst[T any] struct {
 	kind  string
 	fetch func(ctx context.Context, cursor string) (github.Page[T], error)
 	// prepare reads what a page's items need besides the page (statuses,
-	// jobs: requests happen here, never inside the transaction) and
-	// returns how to store it and whether any item was new or changed.
+	// jobs: requests happen here, never inside a transaction), storing
+	// each such item with what it needed in its own transaction, so a
+	// stopped sync keeps them; it returns how to store the rest of the
+	// page and whether any item was new or changed.
 	prepare func(ctx context.Context, items []T) (apply func(tx *sql.Tx) error, changed bool, err error)
 	created func(T) time.Time
 	// pending is the creation time of the oldest item created in the last
@@ -35,16 +40,17 @@ type newestFirst[T any] struct {
 // walkNewestFirst reads a newest-first listing. Incrementally, page 1 is
 // asked conditionally (a 304 ends the walk for free) and the walk goes on
 // while a page held something new or changed, or while older unfinished
-// items remain; a full sync or a reconciliation reads every page (a full
-// one resumes at its checkpoint). Since and Until bound it by creation.
+// items remain. The first walk, a full sync and a reconciliation read
+// every page, resuming at the checkpoint of one that was stopped. Since
+// and Until bound it by creation.
 func walkNewestFirst[T any](ctx context.Context, s *Syncer, r repo, mode Mode, l newestFirst[T]) error {
 	st, err := loadState[listCheckpoint](ctx, s.db.R, r.full, l.kind)
 	if err != nil {
 		return err
 	}
-	all := mode.Full || mode.Reconcile
+	all := mode.Full || mode.Reconcile || !st.cp.Complete
 	fetchCtx := ctx
-	if all {
+	if mode.Full || mode.Reconcile {
 		fetchCtx = github.Fresh(ctx)
 	}
 	page := 1
@@ -90,9 +96,10 @@ func walkNewestFirst[T any](ctx context.Context, s *Syncer, r repo, mode Mode, l
 			if err := saveValidator(ctx, tx, p.Validator, now); err != nil {
 				return err
 			}
-			st.cp = listCheckpoint{}
+			complete := st.cp.Complete || all && last && mode.Until.IsZero()
+			st.cp = listCheckpoint{Complete: complete}
 			if all && !last {
-				st.cp = listCheckpoint{Page: page + 1, All: true}
+				st.cp = listCheckpoint{Page: page + 1, All: true, Complete: complete}
 			}
 			return st.save(ctx, tx, now)
 		})

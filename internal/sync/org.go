@@ -28,7 +28,7 @@ func (s *Syncer) SyncOrg(ctx context.Context, login string, mode Mode) ([]string
 	if err != nil && core.ErrorCode(err) != core.CodeNotFound {
 		return nil, err
 	}
-	if err != nil || mode.Members || mode.Full {
+	if err != nil || mode.Reconcile || mode.Full {
 		o, _, err := s.gh.Organization(ctx, login)
 		if err != nil {
 			return nil, fmt.Errorf("sync %s: %w", login, err)
