@@ -392,3 +392,49 @@ func SyncStates(ctx context.Context, q Querier) ([]SyncState, error) {
 	}
 	return out, rows.Err()
 }
+
+// StoredItem is what the store holds of one pull request or issue, to
+// compare with a GitHub inventory.
+type StoredItem struct {
+	ID        int64
+	State     string // GraphQL's: OPEN, CLOSED or MERGED
+	UpdatedAt time.Time
+	// Stale: the store holds only an abridged copy (pull requests known
+	// from review payloads).
+	Stale bool
+}
+
+// PullInventory returns a repository's stored pull requests by number.
+func PullInventory(ctx context.Context, q Querier, repoID int64) (map[int]StoredItem, error) {
+	return inventory(ctx, q, `SELECT number, id, CASE WHEN merged THEN 'MERGED' WHEN state = 'open' THEN 'OPEN' ELSE 'CLOSED' END,
+		updated_at, abridged FROM pull_requests WHERE repo_id = $1 AND number > 0`, repoID)
+}
+
+// IssueInventory returns a repository's stored issues by number, those
+// moved away or deleted left out.
+func IssueInventory(ctx context.Context, q Querier, repoID int64) (map[int]StoredItem, error) {
+	return inventory(ctx, q, `SELECT number, id, CASE WHEN state = 'open' THEN 'OPEN' ELSE 'CLOSED' END, updated_at, FALSE
+		FROM issues WHERE repo_id = $1 AND number > 0 AND NOT deleted AND COALESCE(state_reason, '') <> 'transferred'`, repoID)
+}
+
+func inventory(ctx context.Context, q Querier, query string, repoID int64) (map[int]StoredItem, error) {
+	rows, err := q.QueryContext(ctx, query, repoID)
+	if err != nil {
+		return nil, fmt.Errorf("inventory of repository %d: %w", repoID, err)
+	}
+	defer rows.Close()
+	out := map[int]StoredItem{}
+	for rows.Next() {
+		var (
+			n       int
+			it      StoredItem
+			updated int64
+		)
+		if err := rows.Scan(&n, &it.ID, &it.State, &updated, &it.Stale); err != nil {
+			return nil, fmt.Errorf("inventory of repository %d: %w", repoID, err)
+		}
+		it.UpdatedAt = time.UnixMilli(updated).UTC()
+		out[n] = it
+	}
+	return out, rows.Err()
+}

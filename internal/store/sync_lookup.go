@@ -509,3 +509,27 @@ func ReleaseVersions(ctx context.Context, q Querier, ids []int64) (map[int64]int
 	}
 	return out, rows.Err()
 }
+
+// ForgetPullVersions drops the stored version of a repository's pull
+// requests numbers, so that the next copy of the same updated_at replaces
+// them whatever its version: a repair takes GitHub's copy as it is.
+func ForgetPullVersions(ctx context.Context, q Querier, repoID int64, numbers []int) error {
+	return forgetVersions(ctx, q, "pull_requests", repoID, numbers)
+}
+
+// ForgetIssueVersion does the same for an issue.
+func ForgetIssueVersion(ctx context.Context, q Querier, repoID int64, number int) error {
+	return forgetVersions(ctx, q, "issues", repoID, []int{number})
+}
+
+func forgetVersions(ctx context.Context, q Querier, table string, repoID int64, numbers []int) error {
+	for start := 0; start < len(numbers); start += 500 {
+		part := numbers[start:min(start+500, len(numbers))]
+		in, args := placeholders(part, 2)
+		if _, err := q.ExecContext(ctx, `UPDATE `+table+` SET version = NULL WHERE repo_id = $1 AND number IN (`+in+`)`,
+			append([]any{repoID}, args...)...); err != nil {
+			return fmt.Errorf("forget versions of %s: %w", table, err)
+		}
+	}
+	return nil
+}

@@ -187,8 +187,12 @@ func (s *Syncer) pullsComplete(ctx context.Context, r repo) (bool, error) {
 	return st.cp.Complete && st.cp.Walk == nil, err
 }
 
-// refreshPulls fetches pull requests by number (repairs).
+// refreshPulls fetches pull requests by number and stores GitHub's copy
+// as it is, whatever the stored one's version (repairs).
 func (s *Syncer) refreshPulls(ctx context.Context, r repo, numbers []int) error {
+	if err := store.ForgetPullVersions(ctx, s.db.W, r.id, numbers); err != nil {
+		return err
+	}
 	for _, n := range numbers {
 		it, _, err := s.gh.PullRequest(ctx, r.owner, r.name, n)
 		if err != nil {

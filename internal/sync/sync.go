@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
@@ -62,6 +63,9 @@ type Syncer struct {
 	opts Options
 	// Progress counts what was stored, for the CLI's progress display.
 	Progress *Progress
+	// locks keeps one repository's syncs in this process one at a time
+	// (the schedules' jobs have different keys and may overlap).
+	locks gosync.Map
 }
 
 // New returns a Syncer over db and the GitHub client gh.
@@ -227,6 +231,9 @@ func (s *Syncer) resolveRepo(ctx context.Context, fullName string, refresh bool)
 // SyncRepo syncs one repository's parts. A part that fails does not stop
 // the others; the errors come back together.
 func (s *Syncer) SyncRepo(ctx context.Context, fullName string, mode Mode) error {
+	mu, _ := s.locks.LoadOrStore(strings.ToLower(fullName), &gosync.Mutex{})
+	mu.(*gosync.Mutex).Lock()
+	defer mu.(*gosync.Mutex).Unlock()
 	r, err := s.resolveRepo(ctx, fullName, mode.Reconcile)
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", fullName, err)
