@@ -372,9 +372,13 @@ type ShippedPair struct {
 // DeploymentsToCompare returns, for a repository, its successful
 // deployments whose shipped commits were never computed, each with the
 // successful deployment before it in the same environment, oldest first.
+// A deployment that succeeded and was later made inactive (GitHub does
+// that to the one before when the next succeeds) counts as successful.
 func DeploymentsToCompare(ctx context.Context, q Querier, repoID int64) ([]ShippedPair, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, environment, sha, commits_synced_at FROM deployments
-		WHERE repo_id = $1 AND status = 'success' AND sha IS NOT NULL ORDER BY environment, created_at, id`, repoID)
+	rows, err := q.QueryContext(ctx, `SELECT id, environment, sha, commits_synced_at FROM deployments d
+		WHERE repo_id = $1 AND sha IS NOT NULL AND (status = 'success' OR status = 'inactive' AND EXISTS (
+			SELECT 1 FROM deployment_statuses s WHERE s.deployment_id = d.id AND s.state = 'success'))
+		ORDER BY environment, created_at, id`, repoID)
 	if err != nil {
 		return nil, fmt.Errorf("deployments of repository %d: %w", repoID, err)
 	}

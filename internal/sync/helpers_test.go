@@ -62,18 +62,72 @@ func newEnv(t testing.TB, db *store.DB, fo githubtest.Options, so ghsync.Options
 	return e
 }
 
-// loadDemo fills the fake with a small generated organization and points
-// the syncer at it.
-func (e *env) loadDemo(t testing.TB, months int) *demo.Summary {
+// demoOptions is the generated organization of the tests: a month of a
+// small one (about 160 pull requests, 50 issues, 2,300 deliveries).
+var demoOptions = demo.Options{Seed: 1, End: start.Add(-time.Hour), Months: 1}
+
+// loadDemo fills the fake with the tests' generated organization, moves
+// one of its open issues to another repository (a month of the demo has
+// no transfer), and points the syncer at it.
+func (e *env) loadDemo(t testing.TB) *demo.Summary {
 	t.Helper()
-	sum, err := e.fake.Load(demo.Options{Seed: 1, End: start.Add(-time.Hour), Months: months})
+	sum, err := e.fake.Load(demoOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.org = sum.Roster.Org
+	e.fake.Mutate(func(st *githubtest.State) {
+		names := reposWithIssues(st, e.org)
+		from := st.Repos[names[0]]
+		var open []int
+		for n, is := range from.Issues {
+			if is.GH.GetState() == "open" {
+				open = append(open, n)
+			}
+		}
+		slices.Sort(open)
+		moveIssue(st, from, open[len(open)-1], st.Repos[names[1]], st.Repos[names[0]].Issues[open[len(open)-1]].GH.GetCreatedAt().Time)
+	})
 	e.syncer = ghsync.New(e.db, e.client, ghsync.Options{Orgs: []string{e.org}, Now: e.clock.Now})
 	return sum
 }
+
+// reposWithIssues are the organization's repositories with issues and
+// GitHub deployments, by name.
+func reposWithIssues(st *githubtest.State, org string) []string {
+	var names []string
+	for full, r := range st.Repos {
+		if r.GH.GetOwner().GetLogin() == org && !r.GH.GetFork() && len(r.Issues) > 0 && len(r.Deployments) > 0 {
+			names = append(names, full)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// moveIssue transfers issue n of from to to at at, as GitHub does: the
+// issue leaves its repository, its old number answers with a redirect,
+// and it is opened anew in the other with a new id and number.
+func moveIssue(st *githubtest.State, from *githubtest.Repo, n int, to *githubtest.Repo, at time.Time) int {
+	moved := *from.Issues[n].GH
+	delete(from.Issues, n)
+	number := 0
+	for k := range to.Pulls {
+		number = max(number, k)
+	}
+	for k := range to.Issues {
+		number = max(number, k)
+	}
+	number++
+	moved.ID, moved.Number, moved.CreatedAt, moved.UpdatedAt = gh.Ptr(st.NewID()), gh.Ptr(number), ts(at), ts(at)
+	moved.RepositoryURL = gh.Ptr("https://api.github.com/repos/" + to.GH.GetFullName())
+	to.Issues[number] = &githubtest.Issue{GH: &moved}
+	from.Moved[n] = githubtest.Moved{Repo: to.GH.GetFullName(), Number: number}
+	return number
+}
+
+// ts is a GitHub timestamp.
+func ts(t time.Time) *gh.Timestamp { return &gh.Timestamp{Time: t.UTC().Truncate(time.Second)} }
 
 // sync runs a sync and fails the test on an error.
 func (e *env) sync(t testing.TB, mode ghsync.Mode) {
@@ -278,14 +332,15 @@ func fakeShipped(r *githubtest.Repo) map[string]string {
 	return out
 }
 
+// fakeDeploymentSucceeded: one of its statuses is a success (a later
+// inactive one does not undo it).
 func fakeDeploymentSucceeded(d *githubtest.Deployment) bool {
-	var latest *gh.DeploymentStatus
 	for _, s := range d.Statuses {
-		if latest == nil || !s.GetCreatedAt().Before(latest.GetCreatedAt().Time) {
-			latest = s
+		if github.DeployState(s.GetState()) == "success" {
+			return true
 		}
 	}
-	return latest != nil && github.DeployState(latest.GetState()) == "success"
+	return false
 }
 
 // between is the fake's compare: the commits after base up to head on the
@@ -450,7 +505,12 @@ func storeSnapshot(t testing.TB, e *env) snapshot {
 				}
 				out[fmt.Sprintf("deployment %s %s", full, sid)] = fmt.Sprintf("env=%s sha=%s ref=%s task=%s creator=%d status=%s created=%s",
 					env, sha, ref, task, creator, stt, tm(time.UnixMilli(created)))
-				if stt == "success" {
+				var succeeded bool
+				if err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM deployment_statuses WHERE deployment_id = $1
+					AND state = 'success')`, id).Scan(&succeeded); err != nil {
+					return err
+				}
+				if succeeded {
 					shas, err := store.DeploymentCommits(ctx, q, id)
 					if err != nil {
 						return err

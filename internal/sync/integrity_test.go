@@ -47,7 +47,7 @@ func newCheckEnv(t *testing.T, db *store.DB) *checkEnv {
 			t.Errorf("store redelivery %s: %v", d.GUID, err)
 		}
 	}}, ghsync.Options{})
-	opts := demo.Options{Seed: 1, End: start.Add(-time.Hour), Months: 3}
+	opts := demoOptions
 	if _, err := ce.fake.Load(opts); err != nil {
 		t.Fatal(err)
 	}

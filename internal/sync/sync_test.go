@@ -25,17 +25,11 @@ import (
 func TestFullSyncEqualsGitHub(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, githubtest.Options{}, ghsync.Options{})
-		sum := e.loadDemo(t, 3)
-		if sum.IssueTransfers == 0 {
-			t.Fatal("the demo transferred no issue; the test needs one")
-		}
+		e.loadDemo(t)
 		e.sync(t, ghsync.Mode{Members: true})
 		sameAsFake(t, e)
 	})
 }
-
-// ts is a GitHub timestamp.
-func ts(t time.Time) *gh.Timestamp { return &gh.Timestamp{Time: t.UTC().Truncate(time.Second)} }
 
 // changes are one of each kind of change to the fake, made at now.
 type changes struct {
@@ -56,14 +50,28 @@ func change(t *testing.T, e *env) changes {
 	now := e.clock.Now()
 	e.fake.Mutate(func(st *githubtest.State) {
 		org := st.Orgs[e.org]
-		var names []string
-		for full, r := range st.Repos {
-			if r.GH.GetOwner().GetLogin() == e.org && !r.GH.GetFork() && len(r.Issues) > 0 && len(r.Deployments) > 0 {
-				names = append(names, full)
+		names := reposWithIssues(st, e.org)
+		openIssues := func(r *githubtest.Repo) []int {
+			var open []int
+			for n, is := range r.Issues {
+				if is.GH.GetState() == "open" {
+					open = append(open, n)
+				}
+			}
+			slices.Sort(open)
+			return open
+		}
+		for _, n := range names {
+			if c.repo == "" && len(openIssues(st.Repos[n])) >= 2 {
+				c.repo = n
+			} else if c.movedTo == "" {
+				c.movedTo = n
 			}
 		}
-		slices.Sort(names)
-		c.repo, c.issueRepo, c.movedTo = names[0], names[0], names[1]
+		if c.repo == "" || c.movedTo == "" {
+			t.Fatalf("the demo has no repository with 2 open issues and another: %v", names)
+		}
+		c.issueRepo = c.repo
 		r, to := st.Repos[c.repo], st.Repos[c.movedTo]
 		c.pulls = st.TouchPulls(r, 3, now)
 		var pr int
@@ -75,16 +83,7 @@ func change(t *testing.T, e *env) changes {
 		}
 		c.pulls = append(c.pulls, pr)
 
-		var open []int
-		for n, is := range r.Issues {
-			if is.GH.GetState() == "open" {
-				open = append(open, n)
-			}
-		}
-		slices.Sort(open)
-		if len(open) < 2 {
-			t.Fatalf("%s has %d open issues; the test needs 2", c.repo, len(open))
-		}
+		open := openIssues(r)
 		c.issue, c.movedFrom = open[0], open[1]
 		is := *r.Issues[c.issue].GH
 		is.Title, is.UpdatedAt = gh.Ptr(is.GetTitle()+" (edited)"), ts(now)
@@ -94,22 +93,7 @@ func change(t *testing.T, e *env) changes {
 		r.Timelines[c.issue] = append(slices.Clone(r.Timelines[c.issue]),
 			&gh.Timeline{ID: gh.Ptr(st.NewID()), Event: gh.Ptr("labeled"), Actor: is.User, CreatedAt: ts(now), Label: label})
 
-		// A transfer: GitHub removes the issue from its repository, answers
-		// the old number with a redirect, and opens it anew in the other.
-		moved := *r.Issues[c.movedFrom].GH
-		delete(r.Issues, c.movedFrom)
-		number := 0
-		for n := range to.Pulls {
-			number = max(number, n)
-		}
-		for n := range to.Issues {
-			number = max(number, n)
-		}
-		number++
-		moved.ID, moved.Number, moved.CreatedAt, moved.UpdatedAt = gh.Ptr(st.NewID()), gh.Ptr(number), ts(now), ts(now)
-		moved.RepositoryURL = gh.Ptr("https://api.github.com/repos/" + c.movedTo)
-		to.Issues[number] = &githubtest.Issue{GH: &moved}
-		r.Moved[c.movedFrom] = githubtest.Moved{Repo: c.movedTo, Number: number}
+		moveIssue(st, r, c.movedFrom, to, now)
 
 		c.newMember = "newcomer"
 		st.AddMember(e.org, c.newMember, "member")
@@ -142,10 +126,9 @@ func change(t *testing.T, e *env) changes {
 			TargetCommitish: "main", CreatedAt: gh.Timestamp{Time: now}, PublishedAt: ts(now), Author: r.Pulls[pr].GH.User})
 
 		c.run = st.NewID()
-		last := r.Runs[len(r.Runs)-1].GH
-		r.Runs = append(r.Runs, &githubtest.Run{GH: &gh.WorkflowRun{ID: gh.Ptr(c.run), Name: last.Name, WorkflowID: last.WorkflowID,
-			HeadSHA: last.HeadSHA, HeadBranch: last.HeadBranch, Event: gh.Ptr("push"), Status: gh.Ptr("in_progress"),
-			RunNumber: gh.Ptr(last.GetRunNumber() + 1), RunAttempt: gh.Ptr(1), CreatedAt: ts(now), UpdatedAt: ts(now), RunStartedAt: ts(now)}})
+		r.Runs = append(r.Runs, &githubtest.Run{GH: &gh.WorkflowRun{ID: gh.Ptr(c.run), Name: gh.Ptr("ci"), WorkflowID: gh.Ptr(int64(77)),
+			HeadSHA: r.Pulls[pr].GH.GetHead().SHA, HeadBranch: gh.Ptr("main"), Event: gh.Ptr("push"), Status: gh.Ptr("in_progress"),
+			RunNumber: gh.Ptr(1 + len(r.Runs)), RunAttempt: gh.Ptr(1), CreatedAt: ts(now), UpdatedAt: ts(now), RunStartedAt: ts(now)}})
 	})
 	return c
 }
@@ -158,7 +141,7 @@ func change(t *testing.T, e *env) changes {
 func TestResyncPicksUpChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, githubtest.Options{}, ghsync.Options{})
-		e.loadDemo(t, 3)
+		e.loadDemo(t)
 		e.sync(t, ghsync.Mode{Members: true})
 		sameAsFake(t, e)
 
@@ -205,7 +188,8 @@ func TestResyncPicksUpChanges(t *testing.T) {
 	})
 }
 
-// killer cancels its context once a number of requests went through it,
+// killer cancels its context once a number of requests were answered
+// with data (not 304: those are the free probes every run starts with),
 // the way Ctrl-C or a killed process stops a sync at any request.
 type killer struct {
 	next   http.RoundTripper
@@ -216,18 +200,22 @@ type killer struct {
 
 func (k *killer) RoundTrip(r *http.Request) (*http.Response, error) {
 	k.mu.Lock()
-	k.left--
-	if k.left < 0 {
+	if k.left <= 0 {
 		k.cancel()
 	}
 	k.mu.Unlock()
-	return k.next.RoundTrip(r)
+	resp, err := k.next.RoundTrip(r)
+	if err == nil && resp.StatusCode != http.StatusNotModified {
+		k.mu.Lock()
+		k.left--
+		k.mu.Unlock()
+	}
+	return resp, err
 }
 
-// stopEvery is how many requests each run of the stopped backfill gets:
-// enough to get past the probes every run starts with (an organization's
-// listings and five per repository, free but requests all the same).
-const stopEvery = 100
+// stopEvery is how many requests answered with data each run of the
+// stopped backfill gets.
+const stopEvery = 40
 
 // A backfill stopped every stopEvery requests, at whatever it was doing, and
 // started again each time, ends with the same store as one that ran
@@ -236,7 +224,7 @@ const stopEvery = 100
 func TestKilledBackfillResumes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, githubtest.Options{}, ghsync.Options{})
-		e.loadDemo(t, 3)
+		e.loadDemo(t)
 		const extra = 400
 		e.fake.Mutate(func(st *githubtest.State) {
 			r := st.AddRepo(e.org, "monolith", start.AddDate(-1, 0, 0))
@@ -301,7 +289,7 @@ func TestKilledBackfillResumes(t *testing.T) {
 func TestSyncThroughFaultsConverges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, githubtest.Options{}, ghsync.Options{})
-		e.loadDemo(t, 3)
+		e.loadDemo(t)
 		for _, f := range []githubtest.Fault{
 			{Kind: githubtest.FaultStatus, Path: "/graphql", Times: 6},
 			{Kind: githubtest.FaultStatus, Status: 500, Path: "/repos/", Times: 5},
