@@ -54,6 +54,8 @@ func commands() []command {
 		{"healthcheck", "check a running server's /healthz (for container health checks)", runHealthcheck},
 		{"bench", "measure a running server (bench ingest: webhook intake)", runBench},
 		{"replay", "rebuild projections from the stored webhook deliveries", runReplay},
+		{"sync", "sync GitHub into the database in the foreground (incremental, resumable; --full, --since for backfills)", runSync},
+		{"check", "compare the database with GitHub and repair what is missing (--repair)", runCheck},
 		{"report", "report a CI/CD event (deploy, incident, …) to a Sextant server", runReport},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"version", "print the version", runVersion},

@@ -131,10 +131,15 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 	defer stopJobs()
 	hooks := startWebhooks(runCtx, db, metrics, cfg, log)
 	defer hooks.stop()
+	githubUsage, err := setupSync(ctx, db, runner, metrics, cfg, log, hooks.webhooks)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
 	srv := web.New(web.Deps{DB: db, Log: log, Metrics: metrics, Events: events, AnonymousRead: anon,
-		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters})
+		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters, GitHubUsage: githubUsage})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -273,3 +273,38 @@ func (c *Checker) resyncTarget(ctx context.Context, h github.HookRef, repo strin
 	_, err := c.SyncOrg(ctx, org, Mode{Members: true})
 	return err
 }
+
+// AwaitRedeliveries waits, up to timeout, for the deliveries GitHub was
+// asked to send again to reach the store (the running server receives
+// them), and returns how many have not.
+func (c *Checker) AwaitRedeliveries(ctx context.Context, timeout time.Duration, poll time.Duration) (int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		waiting := 0
+		for _, h := range c.opts.Hooks {
+			st, err := loadState[hookCheckpoint](ctx, c.db.R, hookScope(h), kindDeliveries)
+			if err != nil {
+				return 0, err
+			}
+			var guids []string
+			for g, o := range st.cp.Open {
+				if o.Redelivered {
+					guids = append(guids, g)
+				}
+			}
+			stored, err := store.StoredDeliveryIDs(ctx, c.db.R, guids)
+			if err != nil {
+				return 0, err
+			}
+			waiting += len(guids) - len(stored)
+		}
+		if waiting == 0 || !time.Now().Before(deadline) {
+			return waiting, nil
+		}
+		select {
+		case <-ctx.Done():
+			return waiting, ctx.Err()
+		case <-time.After(poll):
+		}
+	}
+}

@@ -253,7 +253,7 @@ func (s *Syncer) syncTeams(ctx context.Context, org core.Organization, mode Mode
 }
 
 func (s *Syncer) syncTeamMembers(ctx context.Context, org core.Organization, t core.Team, mode Mode) error {
-	ms, save, changed, err := listMembers(ctx, s, org.Login+"/"+t.Slug, []string{"maintainer", "member"}, mode,
+	ms, save, changed, err := listMembers(ctx, s, "team:"+org.Login+"/"+t.Slug, []string{"maintainer", "member"}, mode,
 		func(ctx context.Context, role, cursor string) (github.Page[github.Member], error) {
 			return s.gh.TeamMembers(ctx, org.Login, t.Slug, role, cursor)
 		})

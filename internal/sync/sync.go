@@ -52,8 +52,12 @@ type Options struct {
 	// polled (with ETags, so an unchanged page is free) on every sync
 	// (DefaultEventsWindow).
 	EventsWindow time.Duration
-	Now          func() time.Time
-	Log          *slog.Logger
+	// Estimate counts, before a repository's first or full sync, the pull
+	// requests and issues it will store (1 point), so Progress can tell
+	// how far along it is.
+	Estimate bool
+	Now      func() time.Time
+	Log      *slog.Logger
 }
 
 // Syncer syncs GitHub into the store.
@@ -239,6 +243,11 @@ func (s *Syncer) SyncRepo(ctx context.Context, fullName string, mode Mode) error
 		return fmt.Errorf("sync %s: %w", fullName, err)
 	}
 	log := s.opts.Log.With("repo", r.full)
+	if s.opts.Estimate && mode.has(PartPulls) {
+		if err := s.estimate(ctx, r, mode); err != nil {
+			return fmt.Errorf("sync %s: %w", r.full, err)
+		}
+	}
 	parts := []struct {
 		part Part
 		run  func(context.Context, repo, Mode) error
@@ -268,6 +277,23 @@ func (s *Syncer) SyncRepo(ctx context.Context, fullName string, mode Mode) error
 		log.Debug("synced", "part", p.part, "duration", time.Since(start).Round(time.Millisecond))
 	}
 	return errors.Join(errs...)
+}
+
+// estimate tells Progress what a first or full sync of r will store.
+func (s *Syncer) estimate(ctx context.Context, r repo, mode Mode) error {
+	st, err := loadState[pullCheckpoint](ctx, s.db.R, r.full, kindPulls)
+	if err != nil {
+		return err
+	}
+	if !mode.Full && !mode.backfill() && st.cp.Complete {
+		return nil
+	}
+	counts, _, err := s.gh.RepoCounts(ctx, r.owner, r.name)
+	if err != nil {
+		return err
+	}
+	s.Progress.Expect(int64(counts.PullRequests + counts.Issues))
+	return nil
 }
 
 // state is a sync_state row with its checkpoint decoded into T.
