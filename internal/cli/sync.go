@@ -152,25 +152,30 @@ func (p *syncProgress) run() (stop func()) {
 	return func() { close(done); <-finished }
 }
 
-// spent is what the sync has cost so far, and what is left of the budget.
-func (p *syncProgress) spent() (requests, points int64, left string) {
+// spent is what the sync has cost so far, what is left of the budget,
+// and, when a budget is spent, until when the sync waits for it.
+func (p *syncProgress) spent() (requests, points int64, left, waiting string) {
 	var parts []string
 	for _, u := range p.budget.Usage() {
 		requests += u.Requests
 		points += u.Points
-		if !u.Budget.Observed.IsZero() {
-			parts = append(parts, fmt.Sprintf("%d %s", u.Budget.Remaining, u.Resource))
+		if u.Budget.Observed.IsZero() {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%d %s", u.Budget.Remaining, u.Resource))
+		if u.Budget.Remaining == 0 && u.Budget.Reset.After(time.Now()) {
+			waiting = fmt.Sprintf("waiting for the %s rate limit to reset at %s UTC", u.Resource, u.Budget.Reset.UTC().Format(time.TimeOnly))
 		}
 	}
 	if len(parts) == 0 {
-		return requests, points, "unknown"
+		return requests, points, "unknown", waiting
 	}
-	return requests, points, strings.Join(parts, ", ")
+	return requests, points, strings.Join(parts, ", "), waiting
 }
 
 func (p *syncProgress) draw() {
 	snap := p.progress.Snapshot()
-	requests, points, left := p.spent()
+	requests, points, left, waiting := p.spent()
 	items := int64(0)
 	for _, n := range snap.Items {
 		items += n
@@ -195,7 +200,10 @@ func (p *syncProgress) draw() {
 	}
 	fields = append(fields, fmt.Sprintf("%d items", items), fmt.Sprintf("%d requests", requests),
 		fmt.Sprintf("%d points spent", points), "left: "+left)
-	if eta != "" {
+	switch {
+	case waiting != "":
+		fields = append(fields, waiting)
+	case eta != "":
 		fields = append(fields, eta)
 	}
 	if snap.Scope != "" {
@@ -223,6 +231,6 @@ func (p *syncProgress) summary(snap ghsync.ProgressSnapshot) string {
 	if len(parts) == 0 {
 		parts = append(parts, "nothing new")
 	}
-	requests, points, left := p.spent()
+	requests, points, left, _ := p.spent()
 	return fmt.Sprintf("%s; %d requests, %d rate-limit points (left: %s)", strings.Join(parts, ", "), requests, points, left)
 }

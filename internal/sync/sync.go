@@ -52,9 +52,9 @@ type Options struct {
 	// polled (with ETags, so an unchanged page is free) on every sync
 	// (DefaultEventsWindow).
 	EventsWindow time.Duration
-	// Estimate counts, before a repository's first or full sync, the pull
-	// requests and issues it will store (1 point), so Progress can tell
-	// how far along it is.
+	// Estimate counts, before the first or full sync of the repositories,
+	// the pull requests and issues they hold (1 point each), so Progress
+	// can tell how far along the sync is.
 	Estimate bool
 	Now      func() time.Time
 	Log      *slog.Logger
@@ -178,11 +178,24 @@ func (s *Syncer) Run(ctx context.Context, mode Mode) error {
 		repos = append(repos, names...)
 	}
 	seen := map[string]bool{}
+	var unique []string
 	for _, r := range repos {
-		if seen[strings.ToLower(r)] {
-			continue
+		if !seen[strings.ToLower(r)] {
+			seen[strings.ToLower(r)] = true
+			unique = append(unique, r)
 		}
-		seen[strings.ToLower(r)] = true
+	}
+	if s.opts.Estimate && mode.has(PartPulls) {
+		for _, r := range unique {
+			if err := s.estimate(ctx, r, mode); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				errs = append(errs, fmt.Errorf("count %s: %w", r, err))
+			}
+		}
+	}
+	for _, r := range unique {
 		err := s.SyncRepo(ctx, r, mode)
 		if ctx.Err() != nil {
 			return ctx.Err()
@@ -243,11 +256,6 @@ func (s *Syncer) SyncRepo(ctx context.Context, fullName string, mode Mode) error
 		return fmt.Errorf("sync %s: %w", fullName, err)
 	}
 	log := s.opts.Log.With("repo", r.full)
-	if s.opts.Estimate && mode.has(PartPulls) {
-		if err := s.estimate(ctx, r, mode); err != nil {
-			return fmt.Errorf("sync %s: %w", r.full, err)
-		}
-	}
 	parts := []struct {
 		part Part
 		run  func(context.Context, repo, Mode) error
@@ -279,8 +287,13 @@ func (s *Syncer) SyncRepo(ctx context.Context, fullName string, mode Mode) error
 	return errors.Join(errs...)
 }
 
-// estimate tells Progress what a first or full sync of r will store.
-func (s *Syncer) estimate(ctx context.Context, r repo, mode Mode) error {
+// estimate tells Progress what a first or full sync of a repository will
+// store.
+func (s *Syncer) estimate(ctx context.Context, fullName string, mode Mode) error {
+	r, err := s.resolveRepo(ctx, fullName, false)
+	if err != nil {
+		return err
+	}
 	st, err := loadState[pullCheckpoint](ctx, s.db.R, r.full, kindPulls)
 	if err != nil {
 		return err
