@@ -20,8 +20,9 @@ const (
 	kindMembers = "members:"
 )
 
-// SyncOrg syncs an organization: with mode.Members its members, teams and
-// team members, and always its list of repositories, which it returns.
+// SyncOrg syncs an organization: with mode.Members (or when they were
+// never synced) its members, teams and team members, and always its list
+// of repositories, which it returns.
 func (s *Syncer) SyncOrg(ctx context.Context, login string, mode Mode) ([]string, error) {
 	s.Progress.scope(login)
 	org, err := store.OrganizationByLogin(ctx, s.db.R, login)
@@ -44,7 +45,17 @@ func (s *Syncer) SyncOrg(ctx context.Context, login string, mode Mode) ([]string
 		}
 		org = o
 	}
-	if mode.Members {
+	members := mode.Members
+	if !members {
+		// Members and teams are synced daily; an organization never synced
+		// gets them at once.
+		_, known, err := store.GetSyncState(ctx, s.db.R, login, kindMembers+"member")
+		if err != nil {
+			return nil, err
+		}
+		members = !known
+	}
+	if members {
 		if err := s.syncMembers(ctx, org, mode); err != nil {
 			return nil, fmt.Errorf("sync members of %s: %w", login, err)
 		}
