@@ -22,26 +22,29 @@ const (
 	KindRepair = "integrity.repair"
 )
 
-// Finding kinds: what a check compares, or what it found inconsistent.
+// Finding kinds. The first five compare GitHub's count (expected) with
+// the store's (found); the others count rows of the store that are
+// inconsistent (expected 0), or deliveries GitHub made that the store
+// never received.
 const (
-	FindPulls           = "pull_requests"        // GitHub's count against the store's
-	FindOpenPulls       = "open_pull_requests"   //
-	FindClosedPulls     = "closed_pull_requests" //
-	FindIssues          = "issues"
-	FindOpenIssues      = "open_issues"
-	FindOrphanReviews   = "reviews_without_pull_request"
-	FindOrphanComments  = "comments_without_pull_request"
-	FindUnknownAuthor   = "pull_request_author_unknown"
-	FindNoMergeCommit   = "merged_without_merge_commit"
-	FindNoStatus        = "deployments_without_status"
-	FindMembers         = "members"
-	FindTeams           = "teams"
-	FindTeamMembers     = "team_members"
-	FindUnknownMembers  = "members_unknown"
-	FindUnknownTeamMbrs = "team_members_unknown"
-	FindUnprojected     = "deliveries_not_projected"
-	FindMissing         = "deliveries_missing" // inside GitHub's redelivery window
-	FindLost            = "deliveries_lost"    // too old to redeliver: repaired by a sync
+	FindPulls              = "pull_requests"
+	FindOpenPulls          = "open_pull_requests"
+	FindClosedPulls        = "closed_pull_requests"
+	FindIssues             = "issues"
+	FindOpenIssues         = "open_issues"
+	FindOrphanReviews      = "reviews_without_pull_request"
+	FindOrphanComments     = "comments_without_pull_request"
+	FindUnknownAuthor      = "pull_request_author_unknown"
+	FindNoMergeCommit      = "merged_without_merge_commit"
+	FindNoStatus           = "deployments_without_status"
+	FindMembers            = "members"
+	FindTeams              = "teams"
+	FindTeamMembers        = "team_members"
+	FindUnknownMembers     = "members_unknown"
+	FindUnknownTeamMembers = "team_members_unknown"
+	FindUnprojected        = "deliveries_not_projected"
+	FindMissing            = "deliveries_missing" // inside GitHub's redelivery window: redelivered
+	FindLost               = "deliveries_lost"    // too old to redeliver: repaired by a sync
 )
 
 // StoreScope is the scope of the checks of the store as a whole.
@@ -431,7 +434,7 @@ func (c *Checker) checkOrg(ctx context.Context, login string) ([]Finding, github
 		find       func() (store.Gap, error)
 	}{
 		{FindUnknownMembers, "members (actor ids) unknown", func() (store.Gap, error) { return store.UnknownOrgMembers(ctx, c.db.R, org.ID) }},
-		{FindUnknownTeamMbrs, "teams (ids) with members or teams unknown", func() (store.Gap, error) { return store.UnknownTeamMembers(ctx, c.db.R, org.ID) }},
+		{FindUnknownTeamMembers, "teams (ids) with members or teams unknown", func() (store.Gap, error) { return store.UnknownTeamMembers(ctx, c.db.R, org.ID) }},
 	} {
 		g, err := q.find()
 		if err != nil {

@@ -209,7 +209,7 @@ func TestCheckFindsAndRepairsGaps(t *testing.T) {
 		want := map[string][]string{
 			repoName: {ghsync.FindNoStatus, ghsync.FindIssues, ghsync.FindNoMergeCommit, ghsync.FindUnknownAuthor,
 				ghsync.FindPulls, ghsync.FindOrphanReviews},
-			ce.org:            {ghsync.FindTeamMembers, ghsync.FindUnknownTeamMbrs},
+			ce.org:            {ghsync.FindTeamMembers, ghsync.FindUnknownTeamMembers},
 			ghsync.StoreScope: {ghsync.FindUnprojected},
 			hookScope:         {ghsync.FindLost, ghsync.FindMissing},
 		}
@@ -329,5 +329,26 @@ func TestCheckCostIsBounded(t *testing.T) {
 	}
 	if st := e.fake.Stats(); st.Requests != 3 || st.Points() != 3 {
 		t.Errorf("the fake answered %d requests for %d points; want 3 and 3", st.Requests, st.Points())
+	}
+}
+
+func TestParseHook(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want github.HookRef
+		ok   bool
+	}{
+		{"org:acme:12", github.HookRef{Kind: github.HookOrg, Owner: "acme", ID: 12}, true},
+		{"repo:acme/api:7", github.HookRef{Kind: github.HookRepo, Owner: "acme", Repo: "api", ID: 7}, true},
+		{"app", github.HookRef{Kind: github.HookApp}, true},
+		{"org:acme", github.HookRef{}, false},
+		{"repo:acme:7", github.HookRef{}, false},
+		{"org:acme:-1", github.HookRef{}, false},
+		{"team:acme:1", github.HookRef{}, false},
+	} {
+		got, err := ghsync.ParseHook(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseHook(%q) = %+v, %v; want %+v, ok %t", tc.in, got, err, tc.want, tc.ok)
+		}
 	}
 }

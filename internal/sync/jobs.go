@@ -143,8 +143,12 @@ func (s *Syncer) handleFanOut(ctx context.Context, q Enqueuer, job *store.Job) e
 			return err
 		}
 	}
+	return enqueueRepos(ctx, q, a.Schedule, repos)
+}
+
+func enqueueRepos(ctx context.Context, q Enqueuer, sc Schedule, repos []string) error {
 	for _, r := range repos {
-		j, err := RepoJob(a.Schedule, r, nil)
+		j, err := RepoJob(sc, r, nil)
 		if err != nil {
 			return err
 		}
@@ -164,16 +168,7 @@ func (s *Syncer) handleOrg(ctx context.Context, q Enqueuer, job *store.Job) erro
 	if err != nil {
 		return permanentIfGone(err)
 	}
-	for _, r := range repos {
-		j, err := RepoJob(a.Schedule, r, nil)
-		if err != nil {
-			return err
-		}
-		if _, _, err := q.Enqueue(ctx, j); err != nil {
-			return err
-		}
-	}
-	return nil
+	return enqueueRepos(ctx, q, a.Schedule, repos)
 }
 
 func (s *Syncer) handleRepo(ctx context.Context, job *store.Job) error {

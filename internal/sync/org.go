@@ -155,64 +155,70 @@ func listMembers(ctx context.Context, s *Syncer, scope string, roles []string, m
 	return out, save, true, nil
 }
 
-// applyMembers makes the open memberships of a group what GitHub lists:
-// a member not open yet (or with another role) is added now, an open
-// member not listed is removed now. The spans come from these
-// observations and the webhooks' (store.AddOrgMember).
-func applyMembers(ctx context.Context, tx *sql.Tx, listed []membership, current map[int64]string, at time.Time,
-	add func(actorID int64, role string) error, remove func(actorID int64) error) (int, error) {
-	seen := map[int64]bool{}
-	n := 0
-	for _, m := range listed {
-		if err := upsertActors(ctx, tx, m.actor); err != nil {
-			return n, err
-		}
-		if seen[m.actor.ID] {
-			continue // listed under two roles while it changed: the first wins
-		}
-		seen[m.actor.ID] = true
-		if role, ok := current[m.actor.ID]; ok && role == m.role {
-			continue
-		}
-		if err := add(m.actor.ID, m.role); err != nil {
-			return n, err
-		}
-		n++
-	}
-	for id := range current {
-		if !seen[id] {
-			if err := remove(id); err != nil {
-				return n, err
-			}
-			n++
-		}
-	}
-	return n, nil
+// group is an organization or a team whose members the sync keeps.
+type group struct {
+	id       int64
+	scope    string // of its listings' sync state
+	roles    []string
+	progress string
+	list     func(ctx context.Context, role, cursor string) (github.Page[github.Member], error)
+	current  func(ctx context.Context, q store.Querier, id int64) (map[int64]string, error)
+	add      func(ctx context.Context, q store.Querier, id, actorID int64, role string, at time.Time) error
+	remove   func(ctx context.Context, q store.Querier, id, actorID int64, at time.Time) error
 }
 
-func (s *Syncer) syncMembers(ctx context.Context, org core.Organization, mode Mode) error {
-	ms, save, changed, err := listMembers(ctx, s, org.Login, []string{"admin", "member"}, mode,
-		func(ctx context.Context, role, cursor string) (github.Page[github.Member], error) {
-			return s.gh.OrgMembers(ctx, org.Login, role, cursor)
-		})
+// syncGroup makes the open memberships of a group what GitHub lists: a
+// member not open yet (or with another role) is added now, an open member
+// not listed is removed now. The spans come from these observations and
+// the webhooks' (store.AddOrgMember).
+func (s *Syncer) syncGroup(ctx context.Context, g group, mode Mode) error {
+	listed, save, changed, err := listMembers(ctx, s, g.scope, g.roles, mode, g.list)
 	if err != nil || !changed {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		current, err := store.CurrentOrgMembers(ctx, tx, org.ID)
+		current, err := g.current(ctx, tx, g.id)
 		if err != nil {
 			return err
 		}
 		at := s.now()
-		n, err := applyMembers(ctx, tx, ms, current, at,
-			func(id int64, role string) error { return store.AddOrgMember(ctx, tx, org.ID, id, role, at) },
-			func(id int64) error { return store.RemoveOrgMember(ctx, tx, org.ID, id, at) })
-		if err != nil {
-			return err
+		seen := map[int64]bool{}
+		n := 0
+		for _, m := range listed {
+			if err := upsertActors(ctx, tx, m.actor); err != nil {
+				return err
+			}
+			if seen[m.actor.ID] {
+				continue // listed under two roles while it changed: the first wins
+			}
+			seen[m.actor.ID] = true
+			if role, ok := current[m.actor.ID]; ok && role == m.role {
+				continue
+			}
+			if err := g.add(ctx, tx, g.id, m.actor.ID, m.role, at); err != nil {
+				return err
+			}
+			n++
 		}
-		s.Progress.add("members", n)
+		for id := range current {
+			if !seen[id] {
+				if err := g.remove(ctx, tx, g.id, id, at); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		s.Progress.add(g.progress, n)
 		return save(tx)
 	})
+}
+
+func (s *Syncer) syncMembers(ctx context.Context, org core.Organization, mode Mode) error {
+	return s.syncGroup(ctx, group{id: org.ID, scope: org.Login, roles: []string{"admin", "member"}, progress: "members",
+		list: func(ctx context.Context, role, cursor string) (github.Page[github.Member], error) {
+			return s.gh.OrgMembers(ctx, org.Login, role, cursor)
+		},
+		current: store.CurrentOrgMembers, add: store.AddOrgMember, remove: store.RemoveOrgMember}, mode)
 }
 
 func (s *Syncer) syncTeams(ctx context.Context, org core.Organization, mode Mode) error {
@@ -264,26 +270,10 @@ func (s *Syncer) syncTeams(ctx context.Context, org core.Organization, mode Mode
 }
 
 func (s *Syncer) syncTeamMembers(ctx context.Context, org core.Organization, t core.Team, mode Mode) error {
-	ms, save, changed, err := listMembers(ctx, s, "team:"+org.Login+"/"+t.Slug, []string{"maintainer", "member"}, mode,
-		func(ctx context.Context, role, cursor string) (github.Page[github.Member], error) {
+	return s.syncGroup(ctx, group{id: t.ID, scope: "team:" + org.Login + "/" + t.Slug, roles: []string{"maintainer", "member"},
+		progress: "team members",
+		list: func(ctx context.Context, role, cursor string) (github.Page[github.Member], error) {
 			return s.gh.TeamMembers(ctx, org.Login, t.Slug, role, cursor)
-		})
-	if err != nil || !changed {
-		return err
-	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		current, err := store.CurrentTeamMembers(ctx, tx, t.ID)
-		if err != nil {
-			return err
-		}
-		at := s.now()
-		n, err := applyMembers(ctx, tx, ms, current, at,
-			func(id int64, role string) error { return store.AddTeamMember(ctx, tx, t.ID, id, role, at) },
-			func(id int64) error { return store.RemoveTeamMember(ctx, tx, t.ID, id, at) })
-		if err != nil {
-			return err
-		}
-		s.Progress.add("team members", n)
-		return save(tx)
-	})
+		},
+		current: store.CurrentTeamMembers, add: store.AddTeamMember, remove: store.RemoveTeamMember}, mode)
 }

@@ -84,12 +84,11 @@ func (s *Syncer) syncPulls(ctx context.Context, r repo, mode Mode) error {
 		return nil
 	}
 	for _, rc := range []struct {
-		kind  string
-		walk  pullWalk
-		label string
+		kind string
+		walk pullWalk
 	}{
-		{kindPullsOpen, pullWalk{States: []string{"OPEN"}}, "open"},
-		{kindPullsClosed, pullWalk{States: []string{"CLOSED"}, Since: ms(s.now().AddDate(0, 0, -s.opts.ReconcileDays))}, "closed"},
+		{kindPullsOpen, pullWalk{States: []string{"OPEN"}}},
+		{kindPullsClosed, pullWalk{States: []string{"CLOSED"}, Since: ms(s.now().AddDate(0, 0, -s.opts.ReconcileDays))}},
 	} {
 		rst, err := loadState[pullCheckpoint](ctx, s.db.R, r.full, rc.kind)
 		if err != nil {
