@@ -125,16 +125,16 @@ func runCheck(ctx context.Context, env Env, args []string) error {
 // findings and the failed scopes.
 func printCheck(w io.Writer, res []ghsync.Result) (gaps, errs int) {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCOPE\tCHECK\tEXPECTED\tFOUND\tREQUESTS\tREPAIR")
+	fmt.Fprintln(tw, "SCOPE\tCHECK\tEXPECTED\tFOUND\tREQUESTS\tREPAIR\tDETAIL")
 	var requests int64
 	for _, r := range res {
 		requests += r.Requests
 		switch {
 		case r.Err != nil:
 			errs++
-			fmt.Fprintf(tw, "%s\terror: %s\t\t\t%d\t\n", r.Scope, oneLine(r.Err.Error()), r.Requests)
+			fmt.Fprintf(tw, "%s\terror\t\t\t%d\t\t%s\n", r.Scope, r.Requests, oneLine(r.Err.Error()))
 		case len(r.Findings) == 0:
-			fmt.Fprintf(tw, "%s\tclean\t\t\t%d\t\n", r.Scope, r.Requests)
+			fmt.Fprintf(tw, "%s\tclean\t\t\t%d\t\t\n", r.Scope, r.Requests)
 		}
 		for i, f := range r.Findings {
 			gaps++
@@ -146,7 +146,7 @@ func printCheck(w io.Writer, res []ghsync.Result) (gaps, errs int) {
 			if f.RepairJobID != 0 {
 				repair = fmt.Sprintf("job %d", f.RepairJobID)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\n", r.Scope, f.Kind, f.Expected, f.Found, cost, repair)
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", r.Scope, f.Kind, f.Expected, f.Found, cost, repair, f.Detail)
 		}
 	}
 	tw.Flush()

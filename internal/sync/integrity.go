@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/github"
 	"github.com/sextant-dev/sextant/internal/jobs"
 	"github.com/sextant-dev/sextant/internal/store"
@@ -382,6 +383,9 @@ func (c *Checker) checkRepo(ctx context.Context, scope string) ([]Finding, githu
 // memberships with GitHub's (1 point, and 1 more per 100 teams).
 func (c *Checker) checkOrg(ctx context.Context, login string) ([]Finding, github.Cost, error) {
 	org, err := store.OrganizationByLogin(ctx, c.db.R, login)
+	if core.ErrorCode(err) == core.CodeNotFound {
+		return nil, github.Cost{}, fmt.Errorf("organization %s was never synced: run sextant sync first", login)
+	}
 	if err != nil {
 		return nil, github.Cost{}, err
 	}
