@@ -438,3 +438,19 @@ func inventory(ctx context.Context, q Querier, query string, repoID int64) (map[
 	}
 	return out, rows.Err()
 }
+
+// PruneIntegrityChecks deletes the checks that finished before before,
+// with their findings, except each scope's latest.
+func PruneIntegrityChecks(ctx context.Context, q Querier, before time.Time) (int64, error) {
+	const old = `SELECT id FROM integrity_checks c WHERE finished_at < $1
+		AND id < (SELECT MAX(id) FROM integrity_checks l WHERE l.scope = c.scope AND l.finished_at IS NOT NULL)`
+	if _, err := q.ExecContext(ctx, `DELETE FROM integrity_findings WHERE check_id IN (`+old+`)`, before.UnixMilli()); err != nil {
+		return 0, fmt.Errorf("prune integrity findings: %w", err)
+	}
+	res, err := q.ExecContext(ctx, `DELETE FROM integrity_checks WHERE id IN (`+old+`)`, before.UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune integrity checks: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}

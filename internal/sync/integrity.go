@@ -48,6 +48,10 @@ const (
 	FindLost               = "deliveries_lost"    // too old to redeliver: repaired by a sync
 )
 
+// checkRetention is how long the results of checks are kept (each
+// scope's latest always).
+const checkRetention = 30 * 24 * time.Hour
+
 // StoreScope is the scope of the checks of the store as a whole.
 const StoreScope = "store"
 
@@ -489,7 +493,8 @@ func (c *Checker) Register(ctx context.Context, runner *jobs.Runner, spec jobs.S
 		if len(errs) > 0 {
 			c.log().Warn("integrity check incomplete", "err", errors.Join(errs...))
 		}
-		return nil
+		_, err = store.PruneIntegrityChecks(ctx, c.db.W, c.now().Add(-checkRetention))
+		return err
 	})
 	runner.Handle(KindRepair, c.HandleRepair)
 	return runner.Schedule(ctx, KindCheck, KindCheck, "{}", spec)

@@ -91,6 +91,10 @@ func (s *Syncer) syncIssues(ctx context.Context, r repo, mode Mode) error {
 	if err := s.checkNumbers(ctx, r, st.cp.Complete); err != nil {
 		return err
 	}
+	// A transfer the sync found before a webhook told its old issue's id.
+	if err := store.DropStandInTransfers(ctx, s.db.W); err != nil {
+		return err
+	}
 	return s.pollTimelines(ctx, r, mode)
 }
 

@@ -174,6 +174,10 @@ func (s *Syncer) Run(ctx context.Context, mode Mode) error {
 		}
 		if err != nil {
 			errs = append(errs, err)
+			// The repositories known from earlier syncs are synced still.
+			if names, err = store.RepositoriesOf(ctx, s.db.R, org); err != nil {
+				return errors.Join(append(errs, err)...)
+			}
 		}
 		repos = append(repos, names...)
 	}
