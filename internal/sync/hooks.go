@@ -37,12 +37,12 @@ type hookCheckpoint struct {
 // redelivery did not bring, are repaired by a sync of what they were
 // about.
 func (c *Checker) checkHook(ctx context.Context, h github.HookRef, scope string) ([]Finding, github.Cost, error) {
-	st, err := loadState[hookCheckpoint](ctx, c.db.R, scope, kindDeliveries)
+	prev, err := loadState[hookCheckpoint](ctx, c.db.R, scope, kindDeliveries)
 	if err != nil {
 		return nil, github.Cost{}, err
 	}
 	now := c.now()
-	since := st.Watermark
+	since := prev.Watermark
 	if since.IsZero() {
 		since = now.Add(-c.opts.DeliveryLookback)
 	}
@@ -81,40 +81,49 @@ func (c *Checker) checkHook(ctx context.Context, h github.HookRef, scope string)
 			break
 		}
 	}
-	if st.cp.Open == nil {
-		st.cp.Open = map[string]openDelivery{}
-	}
-	for guid, o := range latest {
-		if prev, ok := st.cp.Open[guid]; ok {
-			o.Redelivered, o.At = prev.Redelivered, prev.At
+	// The open deliveries are updated in one transaction with what repairs
+	// did meanwhile (a redelivery asked, a sync done), never over it.
+	var missing, lost []string
+	err = c.db.Tx(ctx, func(tx *sql.Tx) error {
+		st, err := loadState[hookCheckpoint](ctx, tx, scope, kindDeliveries)
+		if err != nil {
+			return err
 		}
-		st.cp.Open[guid] = o
-	}
-	guids := make([]string, 0, len(st.cp.Open))
-	for g := range st.cp.Open {
-		guids = append(guids, g)
-	}
-	stored, err := store.StoredDeliveryIDs(ctx, c.db.R, guids)
+		if st.cp.Open == nil {
+			st.cp.Open = map[string]openDelivery{}
+		}
+		for guid, o := range latest {
+			if prev, ok := st.cp.Open[guid]; ok {
+				o.Redelivered, o.At = prev.Redelivered, prev.At
+			}
+			st.cp.Open[guid] = o
+		}
+		guids := make([]string, 0, len(st.cp.Open))
+		for g := range st.cp.Open {
+			guids = append(guids, g)
+		}
+		stored, err := store.StoredDeliveryIDs(ctx, tx, guids)
+		if err != nil {
+			return err
+		}
+		for _, g := range stored {
+			delete(st.cp.Open, g)
+		}
+		for g, o := range st.cp.Open {
+			if !o.Redelivered && now.Sub(o.At) < c.opts.RedeliveryWindow {
+				missing = append(missing, g)
+			} else {
+				lost = append(lost, g)
+			}
+		}
+		st.Watermark = upto
+		return st.save(ctx, tx, now)
+	})
 	if err != nil {
 		return nil, cost, err
 	}
-	for _, g := range stored {
-		delete(st.cp.Open, g)
-	}
-	var missing, lost []string
-	for g, o := range st.cp.Open {
-		if !o.Redelivered && now.Sub(o.At) < c.opts.RedeliveryWindow {
-			missing = append(missing, g)
-		} else {
-			lost = append(lost, g)
-		}
-	}
 	slices.Sort(missing)
 	slices.Sort(lost)
-	st.Watermark = upto
-	if err := st.save(ctx, c.db.W, now); err != nil {
-		return nil, cost, err
-	}
 	var out []Finding
 	if len(missing) > 0 {
 		f := Finding{Kind: FindMissing, Found: int64(len(missing)), Detail: "deliveries never received, redelivered: " + strings.Join(head(missing), ", ")}
