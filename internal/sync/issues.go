@@ -137,12 +137,7 @@ func (s *Syncer) walkIssues(ctx context.Context, r repo, st *state[issueCheckpoi
 			if walk.FromZero && walk.Until == 0 {
 				st.cp.Complete = true
 			}
-			if probe != nil {
-				if err := saveValidator(ctx, tx, probe.Validator, now); err != nil {
-					return err
-				}
-			}
-			return st.save(ctx, tx, now)
+			return finishWalk(ctx, tx, st, probe, now)
 		})
 		if err != nil {
 			return err

@@ -142,12 +142,7 @@ func (s *Syncer) walkPulls(ctx context.Context, r repo, st *state[pullCheckpoint
 			if walk.Since == 0 && walk.Until == 0 && len(walk.States) == 0 {
 				st.cp.Complete = true
 			}
-			if probe != nil {
-				if err := saveValidator(ctx, tx, probe.Validator, now); err != nil {
-					return err
-				}
-			}
-			return st.save(ctx, tx, now)
+			return finishWalk(ctx, tx, st, probe, now)
 		})
 		if err != nil {
 			return err

@@ -349,6 +349,18 @@ func (st *state[T]) save(ctx context.Context, q store.Querier, at time.Time) err
 	return store.PutSyncState(ctx, q, st.SyncState)
 }
 
+// finishWalk stores the state of a walk that completed and, when a probe
+// started it, the probe's validator: the next probe is a free 304 only
+// once everything it announced is stored.
+func finishWalk[T any](ctx context.Context, tx *sql.Tx, st *state[T], probe *github.Probe, now time.Time) error {
+	if probe != nil {
+		if err := saveValidator(ctx, tx, probe.Validator, now); err != nil {
+			return err
+		}
+	}
+	return st.save(ctx, tx, now)
+}
+
 // saveValidator stores a page's validator in the transaction that stores
 // the page.
 func saveValidator(ctx context.Context, q store.Querier, v github.Validator, at time.Time) error {
