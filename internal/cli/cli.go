@@ -54,6 +54,8 @@ func commands() []command {
 		{"bench", "measure a running server (bench ingest: webhook intake)", runBench},
 		{"replay", "rebuild projections from the stored webhook deliveries", runReplay},
 		{"metrics", "bring the derived metric tables up to date now (metrics refresh [--full])", runMetrics},
+		{"sync", "sync GitHub into the database in the foreground (incremental, resumable; --full, --since for backfills)", runSync},
+		{"check", "compare the database with GitHub and repair what is missing (--repair)", runCheck},
 		{"report", "report a CI/CD event (deploy, incident, …) to a Sextant server", runReport},
 		{"token", "create, list or revoke API tokens", runToken},
 		{"version", "print the version", runVersion},

@@ -142,11 +142,16 @@ func serve(ctx context.Context, env Env, cfg config.Config, ready chan<- string)
 	defer stopJobs()
 	hooks := startWebhooks(runCtx, db, collectors.webhooks, events, cfg, component(log, "webhooks"))
 	defer hooks.stop()
+	githubUsage, err := setupSync(ctx, db, runner, collectors, cfg, component(log, "sync"), hooks.webhooks)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 
 	anon := anonymousRead(cfg.API.AnonymousRead, ln.Addr())
 	srv := web.New(web.Deps{DB: db, Log: component(log, "http"), Metrics: metrics, Events: events, AnonymousRead: anon,
 		Webhooks: hooks.webhooks, WebhookSecrets: hooks.secrets, WebhookCounters: hooks.counters,
-		MetricsEngine: engine})
+		MetricsEngine: engine, GitHubUsage: githubUsage})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

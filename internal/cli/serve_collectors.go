@@ -47,6 +47,9 @@ func newServeMetrics(db *store.DB, log *slog.Logger) *serveMetrics {
 		}, log),
 		dora: telemetry.NewDORAGauges(m),
 	}
+	// The open findings are read at scrape time: sextant check records
+	// findings too, in another process.
+	m.RegisterIntegrity(func(ctx context.Context) (map[string]int64, error) { return store.OpenFindings(ctx, db.R) }, log)
 	m.RegisterGitHub(func() []telemetry.GitHubUsage {
 		s.mu.Lock()
 		defer s.mu.Unlock()

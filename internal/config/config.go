@@ -25,6 +25,9 @@ type Config struct {
 	GitHub  GitHub  `yaml:"github"`
 	API     API     `yaml:"api"`
 	Metrics Metrics `yaml:"metrics"`
+	// Sync and Integrity: issues 6 and 7.
+	Sync      Sync      `yaml:"sync"`
+	Integrity Integrity `yaml:"integrity"`
 }
 
 // Log configures log/slog output.
@@ -117,6 +120,24 @@ type DeployFreq struct {
 	WindowDays int    `yaml:"window_days" help:"days of deployments each deployment-frequency value covers"`
 }
 
+// Sync configures the GitHub API sync that sextant serve schedules.
+type Sync struct {
+	Schedule          string        `yaml:"schedule" help:"when pull requests, issues, deployments, workflow runs and releases are synced: an interval such as 30m or a daily UTC time such as 05:00"`
+	EventsSchedule    string        `yaml:"events_schedule" help:"when recently updated issues and their timelines are synced"`
+	ReconcileSchedule string        `yaml:"reconcile_schedule" help:"when members and teams are synced and what incremental syncs can miss is read again (open and closed unmerged pull requests, open issues, every deployment)"`
+	ReconcileDays     int           `yaml:"reconcile_days" help:"how many days back the reconciliation reads closed unmerged pull requests again"`
+	EventsWindow      time.Duration `yaml:"events_window" help:"issues updated this recently have their timelines polled on every sync (free when unchanged)"`
+}
+
+// Integrity configures the integrity check that compares the store with
+// GitHub.
+type Integrity struct {
+	Schedule         string        `yaml:"schedule" help:"when the integrity check runs: an interval such as 1h or a daily UTC time such as 06:00"`
+	Hooks            []string      `yaml:"hooks" help:"webhooks whose recent deliveries the check compares with the store: org:LOGIN:HOOK_ID, repo:OWNER/NAME:HOOK_ID or app (comma-separated in the environment)"`
+	RedeliveryWindow time.Duration `yaml:"redelivery_window" help:"how old a missed delivery may be for GitHub to redeliver it; older ones are repaired by a targeted sync"`
+	DeliveryLookback time.Duration `yaml:"delivery_lookback" help:"how far back the first check lists a hook's deliveries (later checks go on from the last one)"`
+}
+
 // Default returns the configuration used when nothing is set.
 func Default() Config {
 	return Config{
@@ -131,6 +152,9 @@ func Default() Config {
 		},
 		API:     API{AnonymousRead: "auto"},
 		Metrics: defaultMetrics(),
+		Sync: Sync{Schedule: "30m", EventsSchedule: "10m", ReconcileSchedule: "05:00", ReconcileDays: 365,
+			EventsWindow: 24 * time.Hour},
+		Integrity: Integrity{Schedule: "1h", RedeliveryWindow: 72 * time.Hour, DeliveryLookback: 7 * 24 * time.Hour},
 	}
 }
 
@@ -243,6 +267,30 @@ func (c *Config) Validate() Problems {
 		add("metrics.deployment_frequency.window_days", "must be between 1 and 366, got %d", w)
 	}
 	ps = append(ps, c.Metrics.problems()...)
+	for _, sc := range []struct{ key, value string }{{"sync.schedule", c.Sync.Schedule},
+		{"sync.events_schedule", c.Sync.EventsSchedule}, {"sync.reconcile_schedule", c.Sync.ReconcileSchedule},
+		{"integrity.schedule", c.Integrity.Schedule}} {
+		if !validSchedule(sc.value) {
+			add(sc.key, "%q is neither an interval of at least 1s such as 30m nor a daily UTC time such as 05:00", sc.value)
+		}
+	}
+	if d := c.Sync.ReconcileDays; d < 1 || d > 3650 {
+		add("sync.reconcile_days", "must be between 1 and 3650, got %d", d)
+	}
+	if c.Sync.EventsWindow < time.Minute {
+		add("sync.events_window", "must be at least 1m, got %s", c.Sync.EventsWindow)
+	}
+	for _, h := range c.Integrity.Hooks {
+		if err := ValidHook(h); err != nil {
+			add("integrity.hooks", "%v", err)
+		}
+	}
+	if w := c.Integrity.RedeliveryWindow; w < 0 || w > 30*24*time.Hour {
+		add("integrity.redelivery_window", "must be between 0 and 720h, got %s", w)
+	}
+	if c.Integrity.DeliveryLookback < time.Minute {
+		add("integrity.delivery_lookback", "must be at least 1m, got %s", c.Integrity.DeliveryLookback)
+	}
 	switch c.API.AnonymousRead {
 	case "auto", "true", "false":
 	default:
@@ -277,6 +325,26 @@ func ParseTokenSpec(s string) (TokenSpec, error) {
 		return TokenSpec{}, fmt.Errorf("token %q is shorter than 16 characters", parts[0])
 	}
 	return TokenSpec{Name: parts[0], Scopes: strings.Split(parts[1], "+"), Token: Secret(parts[2])}, nil
+}
+
+var hookOwner = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+
+// ValidHook checks a webhook reference of integrity.hooks:
+// org:LOGIN:HOOK_ID, repo:OWNER/NAME:HOOK_ID or app.
+func ValidHook(s string) error {
+	if s == "app" {
+		return nil
+	}
+	kind, rest, _ := strings.Cut(s, ":")
+	owner, id, ok := strings.Cut(rest, ":")
+	valid := ok && id != "" && strings.Trim(id, "0123456789") == "" && strings.TrimLeft(id, "0") != ""
+	switch {
+	case kind == "org" && valid && hookOwner.MatchString(owner):
+		return nil
+	case kind == "repo" && valid && repoName.MatchString(owner):
+		return nil
+	}
+	return fmt.Errorf("%q is not org:LOGIN:HOOK_ID, repo:OWNER/NAME:HOOK_ID or app", s)
 }
 
 // validSchedule accepts what jobs.ParseSpec does: "15:04" or a duration of

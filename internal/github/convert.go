@@ -251,7 +251,7 @@ func Deployment(d *gh.Deployment, repoID int64) (core.Deployment, bool) {
 	}
 	return core.Deployment{Source: core.SourceGitHub, SourceID: itoa(d.GetID()), RepoID: repoID, Environment: env,
 		SHA: strings.ToLower(d.GetSHA()), Ref: d.GetRef(), Task: d.GetTask(), Status: core.DeployPending,
-		CreatorID: d.GetCreator().GetID(), CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}, true
+		CreatorID: d.GetCreator().GetID(), URL: d.GetURL(), CreatedAt: ts(d.CreatedAt), UpdatedAt: ts(d.UpdatedAt)}, true
 }
 
 // DeploymentStatus maps a status of a GitHub deployment, with GitHub's
@@ -299,6 +299,41 @@ func PushCommit(c *gh.HeadCommit, repoID int64, pusherLogin string, pusherID int
 		out.AuthorID = pusherID
 	}
 	return out, true
+}
+
+// Commit maps a commit as the REST API lists it (compare, a pull
+// request's commits). Its author is an actor only when GitHub matched the
+// commit to an account.
+func Commit(rc *gh.RepositoryCommit, repoID int64) (core.Commit, bool) {
+	if rc == nil || rc.GetSHA() == "" {
+		return core.Commit{}, false
+	}
+	gc := rc.GetCommit()
+	return core.Commit{
+		RepoID: repoID, SHA: strings.ToLower(rc.GetSHA()), AuthorID: rc.GetAuthor().GetID(),
+		AuthorName: gc.GetAuthor().GetName(), AuthorEmail: gc.GetAuthor().GetEmail(), AuthoredAt: ts(gc.GetAuthor().Date),
+		CommitterEmail: gc.GetCommitter().GetEmail(), CommittedAt: ts(gc.GetCommitter().Date), Message: gc.GetMessage(),
+	}, true
+}
+
+// TimelineEvent maps an event of the timeline of issue number: an event,
+// and for a "commented" event the comment too. The actor is the event's
+// actor, or its user where GitHub names only that (comments).
+func TimelineEvent(t *gh.Timeline, number int, repoID int64) (core.IssueEvent, *core.IssueComment, bool) {
+	if t == nil || t.GetID() == 0 || t.GetEvent() == "" || number == 0 || t.CreatedAt == nil {
+		return core.IssueEvent{}, nil, false
+	}
+	who := t.Actor
+	if who == nil {
+		who = t.User
+	}
+	e := core.IssueEvent{ID: t.GetID(), RepoID: repoID, IssueNumber: number, ActorID: who.GetID(), Event: t.GetEvent(),
+		Label: t.GetLabel().GetName(), CommitID: t.GetCommitID(), CreatedAt: ts(t.CreatedAt)}
+	if t.GetEvent() != "commented" {
+		return e, nil, true
+	}
+	return e, &core.IssueComment{ID: t.GetID(), RepoID: repoID, IssueNumber: number, AuthorID: who.GetID(),
+		CreatedAt: ts(t.CreatedAt)}, true
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -3,6 +3,7 @@ package github_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,9 +110,13 @@ func TestFetchDemoOrganization(t *testing.T) {
 			}
 			after = p.Next
 		}
-		issues += len(walk(t, "issues", func(cur string) (github.Page[github.IssueItem], error) {
+		for _, it := range walk(t, "issues", func(cur string) (github.Page[github.IssueItem], error) {
 			return c.Issues(ctx, r.Owner, r.Name, time.Time{}, cur)
-		}))
+		}) {
+			if !it.IsPull {
+				issues++
+			}
+		}
 		releases += len(walk(t, "releases", func(cur string) (github.Page[coreRelease], error) { return c.Releases(ctx, r.Owner, r.Name, cur) }))
 		ds := walk(t, "deployments", func(cur string) (github.Page[github.DeploymentItem], error) {
 			return c.Deployments(ctx, r.Owner, r.Name, cur)
@@ -126,8 +131,24 @@ func TestFetchDemoOrganization(t *testing.T) {
 			st := walk(t, "statuses", func(cur string) (github.Page[coreStatus], error) {
 				return c.DeploymentStatuses(ctx, r.Owner, r.Name, n, cur)
 			})
-			if len(st) == 0 || st[0].SourceID != id {
-				t.Errorf("deployment %s: statuses %+v", id, st)
+			// Each status is keyed by its own id, newest first, as the
+			// webhook projection keys it.
+			var want []string
+			e.fake.Read(func(fs *githubtest.State) {
+				for _, d := range fs.Repos[r.FullName].Deployments {
+					if d.GH.GetID() == n {
+						for i := len(d.Statuses) - 1; i >= 0; i-- {
+							want = append(want, strconv.FormatInt(d.Statuses[i].GetID(), 10))
+						}
+					}
+				}
+			})
+			var got []string
+			for _, s := range st {
+				got = append(got, s.SourceID)
+			}
+			if len(got) == 0 || !slices.Equal(got, want) {
+				t.Errorf("deployment %s: status ids %v; want %v", id, got, want)
 			}
 		}
 		runs := walk(t, "runs", func(cur string) (github.Page[coreRun], error) {
@@ -152,6 +173,40 @@ func TestFetchDemoOrganization(t *testing.T) {
 		}
 		if n, _, err := c.CountREST(ctx, "repos/"+r.FullName+"/releases"); err != nil || n != counts.Releases {
 			t.Errorf("%s: %d releases counted over REST (%v); GraphQL says %d", r.FullName, n, err, counts.Releases)
+		}
+		// The inventories list as many as the counts say, each once.
+		for _, inv := range []struct {
+			what  string
+			fetch func(cur string) (github.Page[github.InventoryItem], error)
+			want  int
+		}{
+			{"pull inventory", func(cur string) (github.Page[github.InventoryItem], error) {
+				return c.PullInventory(ctx, r.Owner, r.Name, cur)
+			}, counts.PullRequests},
+			{"issue inventory", func(cur string) (github.Page[github.InventoryItem], error) {
+				return c.IssueInventory(ctx, r.Owner, r.Name, cur)
+			}, counts.Issues},
+		} {
+			items := walk(t, inv.what, inv.fetch)
+			numbers := map[int]bool{}
+			for _, it := range items {
+				numbers[it.Number] = true
+			}
+			if len(items) != inv.want || len(numbers) != inv.want {
+				t.Errorf("%s: %s lists %d (%d distinct); the counts say %d", r.FullName, inv.what, len(items), len(numbers), inv.want)
+			}
+		}
+	}
+	teamCounts := walk(t, "team counts", func(cur string) (github.Page[github.TeamCount], error) { return c.TeamCounts(ctx, org, cur) })
+	if len(teamCounts) != len(sum.Roster.Teams) {
+		t.Errorf("team counts of %d teams; want %d", len(teamCounts), len(sum.Roster.Teams))
+	}
+	for _, tc := range teamCounts {
+		n := len(walk(t, "team members", func(cur string) (github.Page[github.Member], error) {
+			return c.TeamMembers(ctx, org, tc.Slug, "member", cur)
+		}))
+		if tc.Members != n {
+			t.Errorf("team %s: counted %d members; listed %d", tc.Slug, tc.Members, n)
 		}
 	}
 	if pulls != sum.PullRequests || reviews != sum.Reviews {

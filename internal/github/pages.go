@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	gh "github.com/google/go-github/v89/github"
 )
@@ -71,11 +70,23 @@ func mapPage[A, B any](p Page[A], f func(A) B) Page[B] {
 	return out
 }
 
-func listOpts(page int) gh.ListOptions { return gh.ListOptions{Page: page, PerPage: perPage} }
-
-func tsTime(t *gh.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
+// mapStrict converts a page's items with one of the mappings of
+// convert.go. An item a mapping refuses (no id, no number: nothing GitHub
+// sends) fails the page as malformed rather than vanishing.
+func mapStrict[A, B any](p Page[A], err error, what string, f func(A) (B, bool)) (Page[B], error) {
+	out := Page[B]{Next: p.Next, NotModified: p.NotModified, Validator: p.Validator, Cost: p.Cost}
+	if err != nil || p.Items == nil {
+		return out, err
 	}
-	return t.Time.UTC()
+	out.Items = make([]B, 0, len(p.Items))
+	for i, a := range p.Items {
+		b, ok := f(a)
+		if !ok {
+			return Page[B]{Cost: p.Cost}, fmt.Errorf("github: %s: %w: item %d of the page lacks its id", what, ErrMalformed, i+1)
+		}
+		out.Items = append(out.Items, b)
+	}
+	return out, nil
 }
+
+func listOpts(page int) gh.ListOptions { return gh.ListOptions{Page: page, PerPage: perPage} }

@@ -3,7 +3,6 @@ package github
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,16 +12,9 @@ import (
 )
 
 // The REST fetch functions. Each returns one page (Page.Next continues)
-// of core types where core has them, go-github types otherwise. Every GET
-// is conditional on the validators stored for its URL.
-
-// actorOf maps a REST user to a core actor.
-func actorOf(u *gh.User) core.Actor {
-	if u == nil {
-		return core.Actor{}
-	}
-	return core.Actor{ID: u.GetID(), Login: u.GetLogin(), Type: u.GetType(), Name: u.GetName(), Email: u.GetEmail()}
-}
+// of core types where core has them, go-github types otherwise, mapped by
+// the functions of convert.go that the webhook projection uses too. Every
+// GET is conditional on the validators stored for its URL.
 
 // Member is an organization or team member with the role the listing was
 // filtered by.
@@ -38,7 +30,18 @@ func (c *Client) Organization(ctx context.Context, org string) (core.Organizatio
 	if err != nil {
 		return core.Organization{}, m.cost(), callError("organization "+org, resp, err)
 	}
-	return core.Organization{ID: o.GetID(), Login: o.GetLogin(), Name: o.GetName(), UpdatedAt: tsTime(o.UpdatedAt)}, m.cost(), nil
+	out, ok := Organization(o)
+	if !ok {
+		return out, m.cost(), fmt.Errorf("github: organization %s: %w: no id or login", org, ErrMalformed)
+	}
+	return out, m.cost(), nil
+}
+
+func member(role string) func(*gh.User) (Member, bool) {
+	return func(u *gh.User) (Member, bool) {
+		a, ok := Actor(u)
+		return Member{Actor: a, Role: role}, ok
+	}
 }
 
 // OrgMembers lists an organization's members with role "admin" or
@@ -47,25 +50,21 @@ func (c *Client) OrgMembers(ctx context.Context, org, role, cursor string) (Page
 	if role != "admin" && role != "member" {
 		return Page[Member]{}, fmt.Errorf("github: members of %s: role must be admin or member, got %q", org, role)
 	}
-	p, err := restPage(ctx, "members of "+org, cursor, func(ctx context.Context, page int) ([]*gh.User, *gh.Response, error) {
+	what := "members of " + org
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.User, *gh.Response, error) {
 		return c.REST.Organizations.ListMembers(ctx, org, &gh.ListMembersOptions{Role: role, ListOptions: listOpts(page)})
 	})
-	return mapPage(p, func(u *gh.User) Member { return Member{Actor: actorOf(u), Role: role} }), err
+	return mapStrict(p, err, what, member(role))
 }
 
 // Teams lists an organization's teams. Team.OrgID is left to the caller.
 func (c *Client) Teams(ctx context.Context, org, cursor string) (Page[core.Team], error) {
-	p, err := restPage(ctx, "teams of "+org, cursor, func(ctx context.Context, page int) ([]*gh.Team, *gh.Response, error) {
+	what := "teams of " + org
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.Team, *gh.Response, error) {
 		lo := listOpts(page)
 		return c.REST.Teams.ListTeams(ctx, org, &lo)
 	})
-	return mapPage(p, func(t *gh.Team) core.Team {
-		ct := core.Team{ID: t.GetID(), Slug: t.GetSlug(), Name: t.GetName(), Privacy: t.GetPrivacy()}
-		if t.Parent != nil {
-			ct.ParentID = t.Parent.GetID()
-		}
-		return ct
-	}), err
+	return mapStrict(p, err, what, func(t *gh.Team) (core.Team, bool) { return Team(t, 0) })
 }
 
 // TeamMembers lists a team's members with role "maintainer" or "member".
@@ -73,37 +72,37 @@ func (c *Client) TeamMembers(ctx context.Context, org, slug, role, cursor string
 	if role != "maintainer" && role != "member" {
 		return Page[Member]{}, fmt.Errorf("github: members of team %s/%s: role must be maintainer or member, got %q", org, slug, role)
 	}
-	p, err := restPage(ctx, "members of team "+org+"/"+slug, cursor, func(ctx context.Context, page int) ([]*gh.User, *gh.Response, error) {
+	what := "members of team " + org + "/" + slug
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.User, *gh.Response, error) {
 		return c.REST.Teams.ListTeamMembersBySlug(ctx, org, slug, &gh.TeamListTeamMembersOptions{Role: role, ListOptions: listOpts(page)})
 	})
-	return mapPage(p, func(u *gh.User) Member { return Member{Actor: actorOf(u), Role: role} }), err
+	return mapStrict(p, err, what, member(role))
 }
 
-// repoOf maps a REST repository to a core repository (ID, Sextant's, left 0).
-func repoOf(r *gh.Repository) core.Repository {
-	return core.Repository{
-		GitHubID: r.GetID(), Owner: r.GetOwner().GetLogin(), Name: r.GetName(), FullName: r.GetFullName(),
-		Private: r.GetPrivate(), Archived: r.GetArchived(), DefaultBranch: r.GetDefaultBranch(),
-		CreatedAt: tsTime(r.CreatedAt), UpdatedAt: tsTime(r.UpdatedAt), PushedAt: tsTime(r.PushedAt),
-	}
-}
+func repository(r *gh.Repository) (core.Repository, bool) { return Repository(r) }
 
-// OrgRepos lists an organization's repositories.
+// OrgRepos lists an organization's repositories (ID, Sextant's, left 0).
 func (c *Client) OrgRepos(ctx context.Context, org, cursor string) (Page[core.Repository], error) {
-	p, err := restPage(ctx, "repositories of "+org, cursor, func(ctx context.Context, page int) ([]*gh.Repository, *gh.Response, error) {
+	what := "repositories of " + org
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.Repository, *gh.Response, error) {
 		return c.REST.Repositories.ListByOrg(ctx, org, &gh.RepositoryListByOrgOptions{Type: "all", Sort: "full_name", ListOptions: listOpts(page)})
 	})
-	return mapPage(p, repoOf), err
+	return mapStrict(p, err, what, repository)
 }
 
 // Repository fetches one repository.
 func (c *Client) Repository(ctx context.Context, owner, name string) (core.Repository, Cost, error) {
+	what := "repository " + owner + "/" + name
 	ctx, m := withMeter(ctx)
 	r, resp, err := c.REST.Repositories.Get(ctx, owner, name)
 	if err != nil {
-		return core.Repository{}, m.cost(), callError("repository "+owner+"/"+name, resp, err)
+		return core.Repository{}, m.cost(), callError(what, resp, err)
 	}
-	return repoOf(r), m.cost(), nil
+	out, ok := Repository(r)
+	if !ok {
+		return out, m.cost(), fmt.Errorf("github: %s: %w: no id or full name", what, ErrMalformed)
+	}
+	return out, m.cost(), nil
 }
 
 // Probe says whether a listing changed since its validator was stored,
@@ -152,45 +151,68 @@ type IssueItem struct {
 	Transfer *core.IssueTransfer
 	// NewRepo is the full name of the repository a transferred issue is in now.
 	NewRepo string
+	// IsPull: the number is a pull request's.
+	IsPull bool
 }
 
-// issueOf maps a REST issue to a core issue.
-func issueOf(is *gh.Issue) core.Issue {
-	labels := make([]string, 0, len(is.Labels))
-	for _, l := range is.Labels {
-		labels = append(labels, l.GetName())
-	}
-	return core.Issue{
-		ID: is.GetID(), Number: is.GetNumber(), NodeID: is.GetNodeID(), AuthorID: is.GetUser().GetID(),
-		Title: is.GetTitle(), Body: is.GetBody(), State: is.GetState(), StateReason: is.GetStateReason(),
-		Comments: is.GetComments(), CreatedAt: tsTime(is.CreatedAt), UpdatedAt: tsTime(is.UpdatedAt),
-		ClosedAt: tsTime(is.ClosedAt), Labels: labels,
-	}
+func issueItem(is *gh.Issue) (IssueItem, bool) {
+	i, ok := Issue(is, 0)
+	a, _ := Actor(is.GetUser())
+	return IssueItem{Issue: i, Author: a}, ok
 }
 
 // Issues lists a repository's issues updated at or after since (zero: all),
 // oldest update first, so the last stored page's newest updated_at is the
 // next watermark. Pull requests, which GitHub's issue listing includes,
-// are left out (they come with PullRequests).
+// come as items with IsPull and only their number and updated_at in Issue,
+// so a walk by updated_at moves past them; their data comes with
+// PullRequests.
 func (c *Client) Issues(ctx context.Context, owner, name string, since time.Time, cursor string) (Page[IssueItem], error) {
-	p, err := restPage(ctx, "issues of "+owner+"/"+name, cursor, func(ctx context.Context, page int) ([]*gh.Issue, *gh.Response, error) {
+	what := "issues of " + owner + "/" + name
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.Issue, *gh.Response, error) {
 		return c.REST.Issues.ListByRepo(ctx, owner, name, &gh.IssueListByRepoOptions{
 			State: "all", Sort: "updated", Direction: "asc", Since: since.UTC(), ListOptions: listOpts(page),
 		})
 	})
-	out := mapPage(p, func(is *gh.Issue) IssueItem { return IssueItem{Issue: issueOf(is), Author: actorOf(is.User)} })
-	kept := out.Items[:0]
-	for i, it := range out.Items {
-		if p.Items[i].PullRequestLinks == nil {
-			kept = append(kept, it)
+	return mapStrict(p, err, what, func(is *gh.Issue) (IssueItem, bool) {
+		if is.IsPullRequest() {
+			return IssueItem{IsPull: true, Issue: core.Issue{ID: is.GetID(), Number: is.GetNumber(), UpdatedAt: ts(is.UpdatedAt)}},
+				is.GetNumber() != 0
+		}
+		return issueItem(is)
+	})
+}
+
+// OpenIssues lists a repository's open issues, by number (pull requests
+// left out): the daily reconciliation finds the stored open issues GitHub
+// no longer lists (closed, transferred or deleted).
+func (c *Client) OpenIssues(ctx context.Context, owner, name, cursor string) (Page[IssueItem], error) {
+	what := "open issues of " + owner + "/" + name
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.Issue, *gh.Response, error) {
+		return c.REST.Issues.ListByRepo(ctx, owner, name, &gh.IssueListByRepoOptions{
+			State: "open", Sort: "created", Direction: "asc", ListOptions: listOpts(page),
+		})
+	})
+	return mapStrict(withoutPulls(p), err, what, issueItem)
+}
+
+func withoutPulls(p Page[*gh.Issue]) Page[*gh.Issue] {
+	if p.Items == nil {
+		return p
+	}
+	kept := make([]*gh.Issue, 0, len(p.Items))
+	for _, is := range p.Items {
+		if !is.IsPullRequest() {
+			kept = append(kept, is)
 		}
 	}
-	out.Items = kept
-	return out, err
+	p.Items = kept
+	return p
 }
 
 // Issue fetches one issue. An issue transferred elsewhere comes back as
-// the new issue with Transfer naming both ends.
+// the new issue with Transfer naming both ends; a pull request's number
+// comes back with IsPull and no Issue.
 func (c *Client) Issue(ctx context.Context, owner, name string, number int) (IssueItem, Cost, error) {
 	what := fmt.Sprintf("issue %s/%s#%d", owner, name, number)
 	ctx, m := withMeter(ctx)
@@ -198,7 +220,13 @@ func (c *Client) Issue(ctx context.Context, owner, name string, number int) (Iss
 	if err != nil {
 		return IssueItem{}, m.cost(), callError(what, resp, err)
 	}
-	it := IssueItem{Issue: issueOf(is), Author: actorOf(is.User)}
+	if is.IsPullRequest() {
+		return IssueItem{IsPull: true}, m.cost(), nil
+	}
+	it, ok := issueItem(is)
+	if !ok {
+		return IssueItem{}, m.cost(), fmt.Errorf("github: %s: %w: no id or number", what, ErrMalformed)
+	}
 	newRepo := repoFromURL(is.GetRepositoryURL())
 	if newRepo != "" && (!strings.EqualFold(newRepo, owner+"/"+name) || is.GetNumber() != number) {
 		it.NewRepo = newRepo
@@ -225,28 +253,27 @@ type TimelineItem struct {
 
 // IssueTimeline lists one page of an issue's timeline. Poll it page by
 // page, each page with its own validator: an unchanged page is a free 304.
+// Events GitHub sends without an id (cross-references, commits) stay in
+// the page, so it has as many items as GitHub's, with Event.ID 0: nothing
+// could key them, so they are not stored.
 func (c *Client) IssueTimeline(ctx context.Context, owner, name string, number int, cursor string) (Page[TimelineItem], error) {
-	p, err := restPage(ctx, fmt.Sprintf("timeline of %s/%s#%d", owner, name, number), cursor, func(ctx context.Context, page int) ([]*gh.Timeline, *gh.Response, error) {
+	what := fmt.Sprintf("timeline of %s/%s#%d", owner, name, number)
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.Timeline, *gh.Response, error) {
 		lo := listOpts(page)
 		return c.REST.Issues.ListIssueTimeline(ctx, owner, name, number, &lo)
 	})
-	return mapPage(p, func(t *gh.Timeline) TimelineItem {
+	return mapStrict(p, err, what, func(t *gh.Timeline) (TimelineItem, bool) {
+		if t.GetID() == 0 {
+			return TimelineItem{}, t.GetEvent() != ""
+		}
+		ev, cm, ok := TimelineEvent(t, number, 0)
 		who := t.Actor
 		if who == nil {
 			who = t.User
 		}
-		it := TimelineItem{Actor: actorOf(who), Event: core.IssueEvent{
-			ID: t.GetID(), IssueNumber: number, ActorID: who.GetID(), Event: t.GetEvent(),
-			CommitID: t.GetCommitID(), CreatedAt: tsTime(t.CreatedAt),
-		}}
-		if t.Label != nil {
-			it.Event.Label = t.Label.GetName()
-		}
-		if t.GetEvent() == "commented" {
-			it.Comment = &core.IssueComment{ID: t.GetID(), IssueNumber: number, AuthorID: who.GetID(), CreatedAt: tsTime(t.CreatedAt)}
-		}
-		return it
-	}), err
+		a, _ := Actor(who)
+		return TimelineItem{Event: ev, Comment: cm, Actor: a}, ok
+	})
 }
 
 // DeploymentItem is a GitHub deployment with its creator.
@@ -257,36 +284,32 @@ type DeploymentItem struct {
 
 // Deployments lists a repository's deployments, newest first.
 func (c *Client) Deployments(ctx context.Context, owner, name, cursor string) (Page[DeploymentItem], error) {
-	p, err := restPage(ctx, "deployments of "+owner+"/"+name, cursor, func(ctx context.Context, page int) ([]*gh.Deployment, *gh.Response, error) {
+	what := "deployments of " + owner + "/" + name
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.Deployment, *gh.Response, error) {
 		return c.REST.Repositories.ListDeployments(ctx, owner, name, &gh.DeploymentsListOptions{ListOptions: listOpts(page)})
 	})
-	return mapPage(p, func(d *gh.Deployment) DeploymentItem {
-		return DeploymentItem{Creator: actorOf(d.Creator), Deployment: core.Deployment{
-			Source: core.SourceGitHub, SourceID: strconv.FormatInt(d.GetID(), 10), Environment: d.GetEnvironment(),
-			SHA: d.GetSHA(), Ref: d.GetRef(), Task: d.GetTask(), CreatorID: d.GetCreator().GetID(), URL: d.GetURL(),
-			CreatedAt: tsTime(d.CreatedAt), UpdatedAt: tsTime(d.UpdatedAt),
-		}}
-	}), err
+	return mapStrict(p, err, what, func(d *gh.Deployment) (DeploymentItem, bool) {
+		dep, ok := Deployment(d, 0)
+		a, _ := Actor(d.GetCreator())
+		return DeploymentItem{Deployment: dep, Creator: a}, ok
+	})
 }
 
 // DeploymentStatuses lists a deployment's statuses, newest first.
 func (c *Client) DeploymentStatuses(ctx context.Context, owner, name string, deploymentID int64, cursor string) (Page[core.DeploymentStatus], error) {
-	p, err := restPage(ctx, fmt.Sprintf("statuses of deployment %d of %s/%s", deploymentID, owner, name), cursor, func(ctx context.Context, page int) ([]*gh.DeploymentStatus, *gh.Response, error) {
+	what := fmt.Sprintf("statuses of deployment %d of %s/%s", deploymentID, owner, name)
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.DeploymentStatus, *gh.Response, error) {
 		lo := listOpts(page)
 		return c.REST.Repositories.ListDeploymentStatuses(ctx, owner, name, deploymentID, &lo)
 	})
-	return mapPage(p, func(s *gh.DeploymentStatus) core.DeploymentStatus {
-		return core.DeploymentStatus{
-			SourceID: strconv.FormatInt(deploymentID, 10), State: s.GetState(), Description: s.GetDescription(),
-			Environment: s.GetEnvironment(), CreatorID: s.GetCreator().GetID(), CreatedAt: tsTime(s.CreatedAt),
-		}
-	}), err
+	return mapStrict(p, err, what, DeploymentStatus)
 }
 
 // WorkflowRuns lists a repository's workflow runs created at or after
 // since (zero: all), newest first.
 func (c *Client) WorkflowRuns(ctx context.Context, owner, name string, since time.Time, cursor string) (Page[core.WorkflowRun], error) {
-	p, err := restPage(ctx, "workflow runs of "+owner+"/"+name, cursor, func(ctx context.Context, page int) ([]*gh.WorkflowRun, *gh.Response, error) {
+	what := "workflow runs of " + owner + "/" + name
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.WorkflowRun, *gh.Response, error) {
 		o := &gh.ListWorkflowRunsOptions{ListOptions: listOpts(page)}
 		if !since.IsZero() {
 			o.Created = ">=" + since.UTC().Format(time.RFC3339)
@@ -297,44 +320,30 @@ func (c *Client) WorkflowRuns(ctx context.Context, owner, name string, since tim
 		}
 		return runs.WorkflowRuns, resp, err
 	})
-	return mapPage(p, func(r *gh.WorkflowRun) core.WorkflowRun {
-		return core.WorkflowRun{
-			ID: r.GetID(), WorkflowID: r.GetWorkflowID(), Name: r.GetName(), Event: r.GetEvent(), HeadSHA: r.GetHeadSHA(),
-			HeadBranch: r.GetHeadBranch(), RunNumber: r.GetRunNumber(), RunAttempt: r.GetRunAttempt(), Status: r.GetStatus(),
-			Conclusion: r.GetConclusion(), CreatedAt: tsTime(r.CreatedAt), StartedAt: tsTime(r.RunStartedAt), UpdatedAt: tsTime(r.UpdatedAt),
-		}
-	}), err
+	return mapStrict(p, err, what, func(r *gh.WorkflowRun) (core.WorkflowRun, bool) { return WorkflowRun(r, 0) })
 }
 
 // WorkflowJobs lists the jobs of a workflow run (its latest attempt).
 func (c *Client) WorkflowJobs(ctx context.Context, owner, name string, runID int64, cursor string) (Page[core.WorkflowJob], error) {
-	p, err := restPage(ctx, fmt.Sprintf("jobs of run %d of %s/%s", runID, owner, name), cursor, func(ctx context.Context, page int) ([]*gh.WorkflowJob, *gh.Response, error) {
+	what := fmt.Sprintf("jobs of run %d of %s/%s", runID, owner, name)
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.WorkflowJob, *gh.Response, error) {
 		jobs, resp, err := c.REST.Actions.ListWorkflowJobs(ctx, owner, name, runID, &gh.ListWorkflowJobsOptions{Filter: "latest", ListOptions: listOpts(page)})
 		if jobs == nil {
 			return nil, resp, err
 		}
 		return jobs.Jobs, resp, err
 	})
-	return mapPage(p, func(j *gh.WorkflowJob) core.WorkflowJob {
-		return core.WorkflowJob{
-			ID: j.GetID(), RunID: j.GetRunID(), Name: j.GetName(), Status: j.GetStatus(), Conclusion: j.GetConclusion(),
-			CreatedAt: tsTime(j.CreatedAt), StartedAt: tsTime(j.StartedAt), CompletedAt: tsTime(j.CompletedAt),
-		}
-	}), err
+	return mapStrict(p, err, what, func(j *gh.WorkflowJob) (core.WorkflowJob, bool) { return WorkflowJob(j, 0) })
 }
 
 // Releases lists a repository's releases, newest first.
 func (c *Client) Releases(ctx context.Context, owner, name, cursor string) (Page[core.Release], error) {
-	p, err := restPage(ctx, "releases of "+owner+"/"+name, cursor, func(ctx context.Context, page int) ([]*gh.RepositoryRelease, *gh.Response, error) {
+	what := "releases of " + owner + "/" + name
+	p, err := restPage(ctx, what, cursor, func(ctx context.Context, page int) ([]*gh.RepositoryRelease, *gh.Response, error) {
 		lo := listOpts(page)
 		return c.REST.Repositories.ListReleases(ctx, owner, name, &lo)
 	})
-	return mapPage(p, func(r *gh.RepositoryRelease) core.Release {
-		return core.Release{
-			ID: r.ID, TagName: r.TagName, Name: r.GetName(), TargetCommitish: r.TargetCommitish, Draft: r.Draft,
-			Prerelease: r.Prerelease, AuthorID: r.GetAuthor().GetID(), CreatedAt: r.CreatedAt.Time.UTC(), PublishedAt: tsTime(r.PublishedAt),
-		}
-	}), err
+	return mapStrict(p, err, what, func(r *gh.RepositoryRelease) (core.Release, bool) { return Release(r, 0) })
 }
 
 // Comparison is one page of the commits between two shas.
@@ -359,28 +368,22 @@ func (c *Client) Compare(ctx context.Context, owner, name, base, head, cursor st
 		}
 		return []*gh.CommitsComparison{cmp}, resp, err
 	})
-	return mapPage(p, func(cmp *gh.CommitsComparison) Comparison {
+	return mapStrict(p, err, what, func(cmp *gh.CommitsComparison) (Comparison, bool) {
 		out := Comparison{Status: cmp.GetStatus(), AheadBy: cmp.GetAheadBy(), BehindBy: cmp.GetBehindBy(), TotalCommits: cmp.GetTotalCommits()}
 		seen := map[int64]bool{}
 		for _, rc := range cmp.Commits {
-			out.Commits = append(out.Commits, commitOf(rc))
-			if a := rc.GetAuthor(); a != nil && a.GetID() != 0 && !seen[a.GetID()] {
-				seen[a.GetID()] = true
-				out.Authors = append(out.Authors, actorOf(a))
+			cm, ok := Commit(rc, 0)
+			if !ok {
+				return out, false
+			}
+			out.Commits = append(out.Commits, cm)
+			if a, ok := Actor(rc.GetAuthor()); ok && !seen[a.ID] {
+				seen[a.ID] = true
+				out.Authors = append(out.Authors, a)
 			}
 		}
-		return out
-	}), err
-}
-
-// commitOf maps a REST commit to a core commit.
-func commitOf(rc *gh.RepositoryCommit) core.Commit {
-	gc := rc.GetCommit()
-	return core.Commit{
-		SHA: rc.GetSHA(), AuthorID: rc.GetAuthor().GetID(), AuthorName: gc.GetAuthor().GetName(),
-		AuthorEmail: gc.GetAuthor().GetEmail(), AuthoredAt: tsTime(gc.GetAuthor().Date),
-		CommitterEmail: gc.GetCommitter().GetEmail(), CommittedAt: tsTime(gc.GetCommitter().Date), Message: gc.GetMessage(),
-	}
+		return out, true
+	})
 }
 
 // RateLimits asks GitHub for every budget of the token (free of primary

@@ -32,6 +32,12 @@ func TestQueriesMatchGitHubSchema(t *testing.T) {
 		{"more labels", github.QueryMoreLabels, map[string]any{"id": "PR_1"}, 1},
 		{"repo counts", github.QueryRepoCounts, repo, 1},
 		{"org counts", github.QueryOrgCounts, map[string]any{"login": "acme"}, 1},
+		// pullRequests(first: 100): 1 request → 1.
+		{"pull inventory", github.QueryPullInventory, map[string]any{"owner": "acme", "name": "api", "after": "x"}, 1},
+		{"issue inventory", github.QueryIssueInventory, repo, 1},
+		// teams(first: 100) 1 + members under each of 100 teams 100 = 101
+		// requests → round(1.01) = 1.
+		{"team counts", github.QueryTeamCounts, map[string]any{"login": "acme"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			points, err := fake.Validate(tc.query, tc.vars)

@@ -8,8 +8,6 @@ import (
 	"hash/fnv"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -105,18 +103,6 @@ func ResetVersions(ctx context.Context, q Querier) error {
 		}
 	}
 	return nil
-}
-
-// placeholders returns "$first, $first+1, …" for n values, for IN lists.
-func placeholders(first, n int) string {
-	var sb strings.Builder
-	for i := range n {
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteString("$" + strconv.Itoa(first+i))
-	}
-	return sb.String()
 }
 
 // column reads the single column of rows into a slice (never nil).

@@ -146,12 +146,9 @@ func (db *DB) ClaimDeliveries(ctx context.Context, tx *sql.Tx, ids []int64) (map
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	in, args := placeholders(ids, 1)
 	claimed, err := column[int64](tx.QueryContext(ctx, `SELECT id FROM webhook_deliveries
-		WHERE id IN (`+placeholders(1, len(ids))+`) AND projected_at IS NULL`+db.skipLocked(), args...))
+		WHERE id IN (`+in+`) AND projected_at IS NULL`+db.skipLocked(), args...))
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -177,12 +174,9 @@ func MarkProjected(ctx context.Context, q Querier, id int64, at time.Time, projE
 func MarkProjectedOK(ctx context.Context, q Querier, ids []int64, at time.Time) error {
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		args := []any{at.UnixMilli()}
-		for _, id := range part {
-			args = append(args, id)
-		}
+		in, args := placeholders(part, 2)
 		_, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET projected_at = $1, projection_error = NULL
-			WHERE id IN (`+placeholders(2, len(part))+`)`, args...)
+			WHERE id IN (`+in+`)`, append([]any{at.UnixMilli()}, args...)...)
 		if err != nil {
 			return fmt.Errorf("mark deliveries projected: %w", err)
 		}
@@ -197,12 +191,9 @@ func StoredDeliveryIDs(ctx context.Context, q Querier, ids []string) ([]string, 
 	const chunk = 500
 	for start := 0; start < len(ids); start += chunk {
 		part := ids[start:min(start+chunk, len(ids))]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
+		in, args := placeholders(part, 1)
 		found, err := column[string](q.QueryContext(ctx, `SELECT delivery_id FROM webhook_deliveries
-			WHERE delivery_id IN (`+placeholders(1, len(part))+`)`, args...))
+			WHERE delivery_id IN (`+in+`)`, args...))
 		if err != nil {
 			return nil, fmt.Errorf("find stored deliveries: %w", err)
 		}

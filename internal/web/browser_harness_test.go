@@ -200,7 +200,6 @@ func emptyAnswers() map[string]any {
 		"/api/v1/flow":        map[string]any{"series": []any{}},
 		"/api/v1/repos":       map[string]any{"repos": []any{}},
 		"/api/v1/teams":       map[string]any{"teams": []any{}},
-		"/api/v1/health/data": map[string]any{"repos": []any{}, "orgs": []any{}, "queue": []any{}},
 	}
 }
 

@@ -95,11 +95,18 @@ func sampleAPI(t *testing.T, d *dashboard) {
 	d.answer("/api/v1/health/data", func(url.Values) any {
 		return decode(t, `{
 			"repos": [{"repo": "acme/api", "last_webhook_at": "2024-05-09T11:00:00Z", "synced_at": "2024-05-09T10:00:00Z",
-				"check": {"checked_at": "2024-05-09T10:30:00Z", "requests": 4, "findings": [
-					{"check": "pull_requests", "expected": 120, "found": 118, "repair_status": "queued"}]}}],
-			"orgs": [{"org": "acme", "check": {"checked_at": "2024-05-09T10:30:00Z", "requests": 3, "findings": []}}],
-			"rate_limit": {"remaining": 4200, "limit": 5000, "reset_at": "2024-05-09T12:00:00Z"},
-			"queue": [{"kind": "sync_repo", "state": "pending", "count": 2}, {"kind": "repair", "state": "running", "count": 0}]}`)
+				"watermarks": {"pulls": "2024-05-09T09:58:00Z", "issues": "2024-05-09T09:40:00Z"},
+				"check": {"checked_at": "2024-05-09T10:30:00Z", "status": "gaps", "requests": 1, "error": null, "findings": [
+					{"kind": "pull_requests", "expected": 120, "found": 118, "repair_status": "queued", "repair_job": 7, "repaired_at": null}]}}],
+			"orgs": [{"org": "acme", "synced_at": "2024-05-09T05:00:00Z", "last_webhook_at": null,
+				"check": {"checked_at": "2024-05-09T10:30:00Z", "status": "clean", "requests": 2, "error": null, "findings": []}}],
+			"hooks": [{"hook": "hook:org:acme:12", "synced_at": null, "last_webhook_at": null,
+				"check": {"checked_at": "2024-05-09T10:30:00Z", "status": "gaps", "requests": 1, "error": null, "findings": [
+					{"kind": "deliveries_missing", "expected": 0, "found": 3, "detail": "deliveries never received, redelivered: a, b, c",
+					 "repair_status": "running", "repair_job": 8, "repaired_at": null}]}}],
+			"store": {"checked_at": "2024-05-09T10:30:00Z", "status": "clean", "requests": 0, "error": null, "findings": []},
+			"rate_limits": [{"token": "token", "resource": "core", "remaining": 4200, "limit": 5000, "reset_at": "2024-05-09T12:00:00Z"}],
+			"queue": [{"kind": "github.sync_repo", "state": "pending", "count": 2}, {"kind": "integrity.repair", "state": "running", "count": 0}]}`)
 	})
 }
 
@@ -264,13 +271,16 @@ func TestBrowserShowsAPIValues(t *testing.T) {
 
 	tb.open(d.URL + "/data-health")
 	checkShown(t, "data health", tb.shown(), map[string]want{
-		"limit-core-remaining":    {text: "4,200", value: "4200"},
-		"queue-sync_repo-pending": {value: "2"},
-		"findings-acme/api":       {value: "1"},
-		"findings-table":          {text: "pull_requests"},
-		"sync-orgs":               {text: "acme"},
+		"limit-core-remaining":           {text: "4,200", value: "4200"},
+		"queue-github.sync_repo-pending": {value: "2"},
+		"findings-acme/api":              {value: "1"},
+		"findings-table":                 {text: "pull_requests"},
+		"sync-orgs":                      {text: "acme"},
 	})
-	if _, shownZero := tb.shown()["queue-repair-running"]; shownZero {
+	if got := tb.shown()["findings-table"].Text; !strings.Contains(got, "hook:org:acme:12") || !strings.Contains(got, "deliveries_missing") {
+		t.Errorf("the findings table leaves out the webhook's findings: %q", got)
+	}
+	if _, shownZero := tb.shown()["queue-integrity.repair-running"]; shownZero {
 		t.Error("the queue lists a kind and state with no jobs")
 	}
 	tb.screenshot("health-sample")

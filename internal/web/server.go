@@ -30,6 +30,7 @@ type Server struct {
 	webhooks     *ingest.Webhooks
 	verifier     *ghmap.Verifier
 	webhookCount ingest.WebhookCounters
+	githubUsage  func() []telemetry.GitHubUsage
 }
 
 // Deps are what the server needs from the rest of the program.
@@ -52,13 +53,18 @@ type Deps struct {
 	// MetricsEngine answers the metric endpoints; nil uses the default
 	// definitions.
 	MetricsEngine *metrics.Engine
+
+	// GitHubUsage tells the GitHub API budget (GET /api/v1/health/data);
+	// nil when the sync is off.
+	GitHubUsage func() []telemetry.GitHubUsage
 }
 
 // New builds a server with every route registered.
 func New(d Deps) *Server {
 	s := &Server{db: d.DB, log: d.Log, metrics: d.Metrics, anonymousRead: d.AnonymousRead,
 		ci: ingest.NewCIEvents(d.DB, d.Log, d.Events), mux: http.NewServeMux(),
-		webhooks: d.Webhooks, verifier: ghmap.NewVerifier(d.WebhookSecrets), webhookCount: d.WebhookCounters}
+		webhooks: d.Webhooks, verifier: ghmap.NewVerifier(d.WebhookSecrets), webhookCount: d.WebhookCounters,
+		githubUsage: d.GitHubUsage}
 	if d.Webhooks != nil {
 		s.ci.FollowWebhooks(d.Webhooks)
 	}
@@ -69,6 +75,7 @@ func New(d Deps) *Server {
 	s.routeWebhooks()
 	s.routeMetrics(d.MetricsEngine)
 	s.routePages()
+	s.routeHealth()
 	return s
 }
 

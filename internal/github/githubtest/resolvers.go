@@ -47,6 +47,8 @@ type issueRef struct {
 
 type plainNode struct{ typ, id string }
 
+type teamRef struct{ team *Team }
+
 func typeName(obj any) string {
 	switch x := obj.(type) {
 	case queryRoot:
@@ -69,6 +71,8 @@ func typeName(obj any) string {
 		return "GitActor"
 	case issueRef:
 		return "Issue"
+	case teamRef:
+		return "Team"
 	case *github.Label:
 		return "Label"
 	case *github.User:
@@ -233,9 +237,14 @@ var resolvers = map[string]map[string]resolver{
 			return offsetPage("OrganizationMemberConnection", items, a)
 		}),
 		"teams": fieldArgs(func(ex *executor, o *Org, a map[string]any) (any, error) {
-			var items []any
+			ts := make([]*Team, 0, len(o.Teams))
 			for _, t := range o.Teams {
-				items = append(items, plainNode{"Team", t.GH.GetNodeID()})
+				ts = append(ts, t)
+			}
+			sort.Slice(ts, func(i, j int) bool { return ts[i].GH.GetID() < ts[j].GH.GetID() })
+			items := make([]any, len(ts))
+			for i, t := range ts {
+				items[i] = teamRef{t}
 			}
 			return offsetPage("TeamConnection", items, a)
 		}),
@@ -367,14 +376,30 @@ var resolvers = map[string]map[string]resolver{
 		"id":    field(func(l *github.Label) any { return l.GetNodeID() }),
 	},
 	"Issue": {
-		"number":     field(func(i issueRef) any { return i.issue.GetNumber() }),
-		"databaseId": field(func(i issueRef) any { return i.issue.GetID() }),
-		"title":      field(func(i issueRef) any { return i.issue.GetTitle() }),
-		"state":      field(func(i issueRef) any { return strings.ToUpper(i.issue.GetState()) }),
-		"createdAt":  field(func(i issueRef) any { return gqlTime(i.issue.CreatedAt) }),
-		"updatedAt":  field(func(i issueRef) any { return gqlTime(i.issue.UpdatedAt) }),
-		"closedAt":   field(func(i issueRef) any { return gqlTime(i.issue.ClosedAt) }),
-		"author":     field(func(i issueRef) any { return i.issue.User }),
+		"number":         field(func(i issueRef) any { return i.issue.GetNumber() }),
+		"databaseId":     field(func(i issueRef) any { return i.issue.GetID() }),
+		"fullDatabaseId": field(func(i issueRef) any { return strconv.FormatInt(i.issue.GetID(), 10) }),
+		"title":          field(func(i issueRef) any { return i.issue.GetTitle() }),
+		"state":          field(func(i issueRef) any { return strings.ToUpper(i.issue.GetState()) }),
+		"createdAt":      field(func(i issueRef) any { return gqlTime(i.issue.CreatedAt) }),
+		"updatedAt":      field(func(i issueRef) any { return gqlTime(i.issue.UpdatedAt) }),
+		"closedAt":       field(func(i issueRef) any { return gqlTime(i.issue.ClosedAt) }),
+		"author":         field(func(i issueRef) any { return i.issue.User }),
+	},
+	"Team": {
+		"id":         field(func(t teamRef) any { return t.team.GH.GetNodeID() }),
+		"databaseId": field(func(t teamRef) any { return t.team.GH.GetID() }),
+		"slug":       field(func(t teamRef) any { return t.team.GH.GetSlug() }),
+		"name":       field(func(t teamRef) any { return t.team.GH.GetName() }),
+		// The fake's teams have direct members only, so every membership
+		// filter (ALL, IMMEDIATE, CHILD_TEAM) is the same list.
+		"members": fieldArgs(func(ex *executor, t teamRef, a map[string]any) (any, error) {
+			var items []any
+			for _, u := range sortedMembers(t.team.Members, "") {
+				items = append(items, u)
+			}
+			return offsetPage("TeamMemberConnection", items, a)
+		}),
 	},
 	"PageInfo": {
 		"hasNextPage":     field(func(p pageInfo) any { return p.hasNext }),

@@ -246,8 +246,11 @@ func (s *Server) redeliver(rp *reply, r *http.Request, h *Hook) {
 		return
 	}
 	c := all[i]
-	c.ID, c.Redelivery, c.At = s.st.NewID(), true, s.Now()
+	c.ID, c.Redelivery, c.At, c.StatusCode = s.st.NewID(), true, s.Now(), 0
 	s.st.Deliveries = append(s.st.Deliveries, c)
+	if s.opts.Redelivered != nil {
+		s.opts.Redelivered(c)
+	}
 	s.cmu.Lock()
 	s.stats.Redeliveries++
 	s.cmu.Unlock()

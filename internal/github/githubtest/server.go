@@ -53,7 +53,11 @@ type Options struct {
 	// App, when set, makes the fake accept this GitHub App: JWTs signed by
 	// its key on /app endpoints, and the installation tokens it issues.
 	App *App
-	Log *slog.Logger
+	// Redelivered, when set, is called with each redelivery the fake
+	// records (with its state locked: do not call the fake from it), so a
+	// test can send the delivery's payload to the receiver as GitHub would.
+	Redelivered func(Delivery)
+	Log         *slog.Logger
 }
 
 // App is a GitHub App the fake knows.

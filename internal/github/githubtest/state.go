@@ -121,12 +121,19 @@ type Delivery struct {
 	RepoID         int64
 	InstallationID int64
 	Redelivery     bool
+	// StatusCode is what the receiver answered (0: 200). A test sets
+	// another to make the delivery a failed one.
+	StatusCode int
 }
 
 func (d *Delivery) github() *github.HookDelivery {
 	hd := &github.HookDelivery{
 		ID: github.Ptr(d.ID), GUID: github.Ptr(d.GUID), DeliveredAt: ts(d.At), Redelivery: github.Ptr(d.Redelivery),
 		Duration: github.Ptr(0.05), Status: github.Ptr("OK"), StatusCode: github.Ptr(200), Event: github.Ptr(d.Event),
+	}
+	if d.StatusCode != 0 && d.StatusCode != 200 {
+		hd.StatusCode = github.Ptr(d.StatusCode)
+		hd.Status = github.Ptr(fmt.Sprintf("Invalid HTTP Response: %d", d.StatusCode))
 	}
 	if d.Action != "" {
 		hd.Action = github.Ptr(d.Action)

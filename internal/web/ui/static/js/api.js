@@ -313,45 +313,45 @@
     }).filter((t) => t.name);
   }
 
-  // --- GET /api/v1/health/data -------------------------------------------------------------------------------
+  // --- GET /api/v1/health/data (docs/API.md) ------------------------------------------------------------------
 
   function finding(x) {
     return {
-      check: str(pick(x, ['check', 'kind', 'name'])), scope: str(pick(x, ['scope', 'repo', 'org'])),
-      expected: num(x.expected), found: num(x.found), requests: num(pick(x, ['requests', 'cost'])),
-      repair: str(pick(x, ['repair_status', 'repair', 'status'])), message: str(pick(x, ['message', 'detail'])),
+      check: str(x.kind), expected: num(x.expected), found: num(x.found),
+      repair: str(x.repair_status), message: str(x.detail),
     };
   }
 
   function checkResult(c) {
+    c = obj(c);
     return {
-      at: time(pick(c, ['checked_at', 'at', 'time', 'finished_at'])),
-      requests: num(pick(c, ['requests', 'cost'])),
-      findings: arr(pick(c, ['findings', 'gaps'])).map(obj).map(finding),
+      at: time(c.checked_at), status: str(c.status), requests: num(c.requests), error: str(c.error),
+      findings: arr(c.findings).map(obj).map(finding),
     };
   }
 
   function scoped(list, key) {
     return arr(list).map(obj).map((r) => ({
-      name: str(pick(r, [key, 'name', 'full_name', 'scope'])),
-      last_webhook_at: time(pick(r, ['last_webhook_at', 'last_webhook', 'last_delivery_at'])),
-      synced_at: time(pick(r, ['synced_at', 'last_sync_at', 'watermark'])),
-      check: checkResult(obj(pick(r, ['check', 'last_check', 'latest']) ?? r)),
+      name: str(r[key]),
+      last_webhook_at: time(r.last_webhook_at),
+      synced_at: time(r.synced_at),
+      check: checkResult(r.check),
     }));
   }
 
   async function dataHealth() {
     const raw = await get('/api/v1/health/data');
-    const rl = pick(raw, ['rate_limit', 'rate_limits']);
-    const queue = pick(raw, ['queue', 'jobs']);
+    const store = raw.store ? [{ name: 'store', last_webhook_at: null, synced_at: null, check: checkResult(raw.store) }] : [];
     return {
       repos: scoped(raw.repos, 'repo'),
       orgs: scoped(raw.orgs, 'org'),
-      limits: (Array.isArray(rl) ? rl : rl ? [rl] : []).map(obj).map((l) => ({
-        resource: str(pick(l, ['resource', 'name'])) ?? 'core',
-        remaining: num(l.remaining), limit: num(l.limit), reset_at: time(pick(l, ['reset_at', 'reset'])),
+      // Webhooks and the store have checks of their own, not sync state.
+      others: [...scoped(raw.hooks, 'hook'), ...store],
+      limits: arr(raw.rate_limits).map(obj).map((l) => ({
+        token: str(l.token), resource: str(l.resource) ?? 'core',
+        remaining: num(l.remaining), limit: num(l.limit), reset_at: time(l.reset_at),
       })),
-      queue: arr(queue).map(obj).map((j) => ({ kind: str(j.kind), state: str(j.state), count: num(j.count) })),
+      queue: arr(raw.queue).map(obj).map((j) => ({ kind: str(j.kind), state: str(j.state), count: num(j.count) })),
     };
   }
 

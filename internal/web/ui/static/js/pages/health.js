@@ -17,6 +17,7 @@
       ...h,
       repos: h.repos.filter((r) => (!f.repo || r.name === f.repo) && (!f.org || org(r.name) === f.org)),
       orgs: h.orgs.filter((o) => !f.org || o.name === f.org),
+      others: f.repo || f.org ? [] : h.others,
     };
   }
 
@@ -67,7 +68,7 @@
       }),
       section('findings', 'the integrity findings', async (host) => {
         const h = await data;
-        const all = [...h.repos, ...h.orgs];
+        const all = [...h.repos, ...h.orgs, ...h.others];
         const findings = all.flatMap((r) => r.check.findings.map((x) => ({ ...x, scope: x.scope ?? r.name })));
         if (!all.some((r) => r.check.at)) {
           fill(host, emptyState('No integrity check has run yet.',
