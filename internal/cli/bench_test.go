@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -19,14 +18,6 @@ import (
 	"github.com/sextant-dev/sextant/internal/telemetry"
 	"github.com/sextant-dev/sextant/internal/web"
 )
-
-func runCmd(t *testing.T, vars map[string]string, args ...string) (string, string, int) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	env := Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return vars[k] }}
-	code := Run(context.Background(), env, args)
-	return stdout.String(), stderr.String(), code
-}
 
 // benchServer is the real handler over a real database, with intake on.
 func benchServer(t *testing.T, db *store.DB, secret string) string {
@@ -47,7 +38,7 @@ func TestBenchIngest(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	url := benchServer(t, db, "s3cret")
 	payloads := filepath.Join("..", "..", defaultBenchPayloads)
-	out, stderr, code := runCmd(t, nil, "bench", "ingest", "--url", url, "--secret", "s3cret", "--duration", "300ms",
+	out, stderr, code := runCmd(context.Background(), nil, "bench", "ingest", "--url", url, "--secret", "s3cret", "--duration", "300ms",
 		"--concurrency", "4", "--payloads", payloads)
 	line := regexp.MustCompile(`^ingest deliveries_per_sec=(\d+) p50_ms=[\d.]+ p99_ms=[\d.]+ errors=(\d+) lost=(\d+)\n$`)
 	m := line.FindStringSubmatch(out)
@@ -62,7 +53,7 @@ func TestBenchIngest(t *testing.T) {
 	}
 
 	// A wrong secret makes every delivery an error, and says so.
-	out, _, code = runCmd(t, nil, "bench", "ingest", "--url", url, "--secret", "wrong", "--duration", "100ms",
+	out, _, code = runCmd(context.Background(), nil, "bench", "ingest", "--url", url, "--secret", "wrong", "--duration", "100ms",
 		"--concurrency", "2", "--payloads", payloads)
 	if code != 0 || !regexp.MustCompile(`deliveries_per_sec=0 .* errors=[1-9]\d* lost=0`).MatchString(out) {
 		t.Errorf("wrong secret: exit %d, %q", code, out)
@@ -77,11 +68,11 @@ func TestBenchIngest(t *testing.T) {
 		{[]string{"bench", "ingest", "--url", url, "--secret", "s", "--concurrency", "0"}, "--concurrency must be"},
 		{[]string{"bench", "nothing"}, "want a benchmark"},
 	} {
-		if _, stderr, code := runCmd(t, nil, tc.args...); code != ExitUsage || !strings.Contains(stderr, tc.msg) {
+		if _, stderr, code := runCmd(context.Background(), nil, tc.args...); code != ExitUsage || !strings.Contains(stderr, tc.msg) {
 			t.Errorf("%v: exit %d, %q; want usage error with %q", tc.args, code, stderr, tc.msg)
 		}
 	}
-	if _, stderr, code := runCmd(t, nil, "bench", "ingest", "--url", url, "--secret", "s", "--payloads", t.TempDir()); code != ExitError ||
+	if _, stderr, code := runCmd(context.Background(), nil, "bench", "ingest", "--url", url, "--secret", "s", "--payloads", t.TempDir()); code != ExitError ||
 		!strings.Contains(stderr, "no *.json example payloads") {
 		t.Errorf("empty payload dir: exit %d, %q", code, stderr)
 	}
@@ -99,7 +90,7 @@ func TestReplayCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.W.Exec(`DELETE FROM ref_events`)
-	out, stderr, code := runCmd(t, map[string]string{"SEXTANT_DB": dbPath}, "replay", "--event", "create", "--since", "2020-01-01")
+	out, stderr, code := runCmd(context.Background(), map[string]string{"SEXTANT_DB": dbPath}, "replay", "--event", "create", "--since", "2020-01-01")
 	if code != 0 || !strings.Contains(out, "replay: 1/1 deliveries (100%)") || !strings.Contains(out, "replayed 1 deliveries") {
 		t.Fatalf("replay: exit %d, %q %q", code, out, stderr)
 	}
@@ -108,7 +99,7 @@ func TestReplayCommand(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d ref events after replay; want the deleted one rebuilt", n)
 	}
-	if _, stderr, code := runCmd(t, map[string]string{"SEXTANT_DB": dbPath}, "replay", "--since", "yesterday"); code != ExitUsage ||
+	if _, stderr, code := runCmd(context.Background(), map[string]string{"SEXTANT_DB": dbPath}, "replay", "--since", "yesterday"); code != ExitUsage ||
 		!strings.Contains(stderr, `--since "yesterday"`) {
 		t.Errorf("bad --since: exit %d, %q", code, stderr)
 	}
