@@ -18,7 +18,7 @@ func BenchmarkDemoLoadSmall(b *testing.B) {
 	opts := demo.Options{Seed: 1, Scale: demo.Small, End: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
 	for b.Loop() {
 		b.StopTimer()
-		db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "demo.db"), store.Options{})
+		db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "demo.db"), store.Options{Bulk: true})
 		if err != nil {
 			b.Fatal(err)
 		}

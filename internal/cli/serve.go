@@ -51,7 +51,7 @@ const demoDB = "sextant-demo.db"
 // complete one is there already, and points the metrics at the demo's
 // partner companies and deploy workflow.
 func prepareDemo(ctx context.Context, env Env, cfg *config.Config) error {
-	db, err := store.Open(ctx, cfg.DB, store.Options{})
+	db, err := store.Open(ctx, cfg.DB, store.Options{Bulk: true})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -211,4 +212,24 @@ func TestMigrateIsIdempotent(t *testing.T) {
 			t.Errorf("status = %+v, want version 1 applied", states)
 		}
 	})
+}
+
+// Serving commits durably (synchronous=FULL); only a bulk load relaxes it.
+func TestSQLiteDurability(t *testing.T) {
+	for _, c := range []struct {
+		opts store.Options
+		want int // PRAGMA synchronous: 1 NORMAL, 2 FULL
+	}{{store.Options{}, 2}, {store.Options{Bulk: true}, 1}} {
+		db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range []*sql.DB{db.W, db.R} {
+			var got int
+			if err := h.QueryRow(`PRAGMA synchronous`).Scan(&got); err != nil || got != c.want {
+				t.Errorf("%+v: synchronous = %d (%v), want %d", c.opts, got, err, c.want)
+			}
+		}
+		db.Close()
+	}
 }

@@ -50,12 +50,17 @@ type DB struct {
 type Options struct {
 	// NoMigrate leaves the schema as it is (sextant migrate status).
 	NoMigrate bool
+	// Bulk is for loads that can simply run again (sextant demo): on
+	// SQLite a commit no longer waits for the disk (synchronous=NORMAL,
+	// which WAL keeps safe from corruption; a power cut may lose the last
+	// commits). Never for serving, which acknowledges only what is durable.
+	Bulk bool
 }
 
 // Open connects to dsn and, unless opts.NoMigrate, migrates the schema.
 // dsn is a SQLite path, sqlite://path, file:path, or a postgres:// URL.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
-	db, err := connect(ctx, dsn)
+	db, err := connect(ctx, dsn, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +78,11 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-func connect(ctx context.Context, dsn string) (*DB, error) {
+func connect(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if IsPostgres(dsn) {
 		return connectPostgres(ctx, dsn)
 	}
-	return connectSQLite(ctx, dsn)
+	return connectSQLite(ctx, dsn, opts.Bulk)
 }
 
 func connectPostgres(ctx context.Context, dsn string) (*DB, error) {
@@ -107,7 +112,7 @@ func SQLitePath(dsn string) string {
 	return p
 }
 
-func connectSQLite(ctx context.Context, dsn string) (*DB, error) {
+func connectSQLite(ctx context.Context, dsn string, bulk bool) (*DB, error) {
 	path := SQLitePath(dsn)
 	if path == "" {
 		return nil, errors.New("open database: empty SQLite path")
@@ -120,8 +125,12 @@ func connectSQLite(ctx context.Context, dsn string) (*DB, error) {
 	// Durable before acknowledged: synchronous=FULL makes every commit reach
 	// the disk. _txlock=immediate takes the write lock at BEGIN, so a
 	// read-then-write transaction never fails to upgrade its lock.
+	sync := "synchronous(FULL)"
+	if bulk {
+		sync = "synchronous(NORMAL)"
+	}
 	q := url.Values{}
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)",
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", sync,
 		"temp_store(MEMORY)", "cache_size(-32000)"} {
 		q.Add("_pragma", p)
 	}
