@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sextant-dev/sextant/internal/demo"
 	ghmap "github.com/sextant-dev/sextant/internal/github"
+	"github.com/sextant-dev/sextant/internal/github/githubtest"
 	"github.com/sextant-dev/sextant/internal/store/storetest"
 )
 
@@ -278,4 +281,97 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 	if n := count(`SELECT COUNT(*) FROM jobs WHERE kind = $1 AND state NOT IN ('done', 'pending')`, "deployment_frequency"); n != 0 {
 		t.Errorf("%d deployment-frequency jobs neither done nor pending after a clean stop", n)
 	}
+}
+
+// A replica killed with SIGKILL in the middle of a sync job: the other
+// replica takes the job over once its lease has expired and finishes it,
+// and the store ends complete, with no row twice.
+func TestReplicaKilledMidJob(t *testing.T) {
+	base := os.Getenv(storetest.PostgresEnv)
+	if base == "" {
+		if os.Getenv(storetest.RequireEnv) == "1" {
+			t.Fatalf("%s=1 but %s is empty", storetest.RequireEnv, storetest.PostgresEnv)
+		}
+		t.Skipf("scale-out test skipped: set %s to a PostgreSQL DSN", storetest.PostgresEnv)
+	}
+	fake, err := githubtest.New(githubtest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := fake.Load(demo.Options{Seed: 5, Months: 1, End: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh := httptest.NewServer(fake)
+	defer gh.Close()
+	repo := sum.Roster.Repos[0].FullName
+	var wantPulls int
+	fake.Read(func(st *githubtest.State) { wantPulls = len(st.Repos[repo].Pulls) })
+	// Every answer is slow, so the sync of the repository takes a while.
+	fake.Inject(githubtest.Fault{Kind: githubtest.FaultSlow, Delay: 150 * time.Millisecond, Times: 1_000_000})
+
+	dsn := storetest.FreshSchema(t, base)
+	env := []string{"SEXTANT_DB=" + dsn, "SEXTANT_GITHUB_BASE_URL=" + gh.URL, "SEXTANT_GITHUB_TOKEN=replica-token",
+		"SEXTANT_GITHUB_REPOS=" + repo, "SEXTANT_JOBS_LEASE=2s", "SEXTANT_JOBS_POLL_INTERVAL=100ms"}
+	a := startReplicas(t, 1, env)[0]
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// Wait until replica A holds the repository's sync job.
+	pid := strconv.Itoa(a.cmd.Process.Pid)
+	var jobID int64
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := db.QueryRow(`SELECT id FROM jobs WHERE kind = 'github.sync_repo' AND state = 'running'
+			AND lease_owner LIKE $1`, "%:"+pid+":%").Scan(&jobID)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica A never ran the repository's sync job: %v\n%s", err, a.logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(500 * time.Millisecond) // well inside the job
+	if err := a.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-a.done
+	fake.ClearFaults()
+
+	b := startReplicas(t, 1, env)[0]
+	var (
+		state    string
+		attempts int
+		owner    sql.NullString
+	)
+	deadline = time.Now().Add(2 * time.Minute)
+	for {
+		if err := db.QueryRow(`SELECT state, attempts, lease_owner FROM jobs WHERE id = $1`, jobID).Scan(&state, &attempts, &owner); err != nil {
+			t.Fatal(err)
+		}
+		if state == "done" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d is %s after two minutes\n%s", jobID, state, b.logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if attempts != 2 {
+		t.Errorf("job %d finished after %d attempts; want 2 (A's, cut short, and B's)", jobID, attempts)
+	}
+	var pulls, distinct, jobs int
+	db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT p.id) FROM pull_requests p JOIN repositories r ON r.id = p.repo_id
+		WHERE r.full_name = $1`, repo).Scan(&pulls, &distinct)
+	db.QueryRow(`SELECT COUNT(*) FROM jobs WHERE kind = 'github.sync_repo' AND id <= $1 AND args LIKE $2`, jobID, "%"+repo+"%").Scan(&jobs)
+	if pulls != wantPulls || distinct != pulls {
+		t.Errorf("%d pull requests stored (%d distinct); GitHub has %d", pulls, distinct, wantPulls)
+	}
+	if jobs != 1 {
+		t.Errorf("%d sync jobs of %s up to the killed one; want it alone (taken over, not enqueued again)", jobs, repo)
+	}
+	b.stop()
 }
