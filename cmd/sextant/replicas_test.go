@@ -339,6 +339,14 @@ func TestReplicaKilledMidJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-a.done
+	var killedAt int
+	var killedState string
+	if err := db.QueryRow(`SELECT attempts, state FROM jobs WHERE id = $1`, jobID).Scan(&killedAt, &killedState); err != nil {
+		t.Fatal(err)
+	}
+	if killedState != "running" {
+		t.Fatalf("job %d was %s when replica A was killed; the test wants it mid-run", jobID, killedState)
+	}
 	fake.ClearFaults()
 
 	b := startReplicas(t, 1, env)[0]
@@ -360,8 +368,8 @@ func TestReplicaKilledMidJob(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if attempts != 2 {
-		t.Errorf("job %d finished after %d attempts; want 2 (A's, cut short, and B's)", jobID, attempts)
+	if attempts != killedAt+1 {
+		t.Errorf("job %d finished after %d attempts, %d when A was killed; want B's one more", jobID, attempts, killedAt)
 	}
 	var pulls, distinct, jobs int
 	db.QueryRow(`SELECT COUNT(*), COUNT(DISTINCT p.id) FROM pull_requests p JOIN repositories r ON r.id = p.repo_id

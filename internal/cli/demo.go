@@ -3,31 +3,18 @@ package cli
 import (
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/config"
-	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/demo"
-	"github.com/sextant-dev/sextant/internal/ingest"
+	"github.com/sextant-dev/sextant/internal/demo/demodb"
 	"github.com/sextant-dev/sextant/internal/store"
-)
-
-// demoTokenName is the API token CI events of a demo load are recorded
-// with; it only scopes their idempotency keys and is never shown.
-const demoTokenName = "demo"
-
-// The sync_state row that marks a demo database as fully loaded.
-const (
-	demoScope = "demo"
-	demoKind  = "generated"
 )
 
 // runDemo is `sextant demo`: fill a database with a generated organization
@@ -70,7 +57,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		opts.Scale, opts.Seed, opts.Months, opts.End.Format(time.DateOnly), db.Target)
 	start := time.Now()
 	log := newLogger(env.Stderr, cfg)
-	sum, err := loadDemo(ctx, db, opts, log, env.Stderr)
+	sum, err := demodb.Load(ctx, db, opts, log, env.Stderr)
 	if err != nil {
 		return err
 	}
@@ -84,13 +71,9 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	writeDemoSummary(env.Stdout, sum, time.Since(start))
 	fmt.Fprintf(env.Stdout, "serve it with the demo's partner companies and deploy workflow:\n  %s=%s %s=%q sextant serve --db %s\n",
-		config.EnvName("metrics.affiliations_file"), affs, config.EnvName("metrics.deploy_workflows"), demoDeployWorkflow, cfg.DB)
+		config.EnvName("metrics.affiliations_file"), affs, config.EnvName("metrics.deploy_workflows"), demodb.DeployWorkflow, cfg.DB)
 	return nil
 }
-
-// demoDeployWorkflow is the name of the demo's deploy workflow, the
-// metrics.deploy_workflows pattern that makes its runs deployments.
-const demoDeployWorkflow = "Deploy production"
 
 // demoAffiliationsFile is where a demo's affiliations file goes: beside a
 // SQLite database, else in the working directory.
@@ -133,7 +116,7 @@ func applyDemoSettings(cfg *config.Config, affiliations string) {
 		cfg.Metrics.AffiliationsFile = affiliations
 	}
 	if len(cfg.Metrics.DeployWorkflows) == 0 {
-		cfg.Metrics.DeployWorkflows = []string{demoDeployWorkflow}
+		cfg.Metrics.DeployWorkflows = []string{demodb.DeployWorkflow}
 	}
 }
 
@@ -186,140 +169,6 @@ func (f *demoFlags) options(now time.Time) (demo.Options, error) {
 		}
 	}
 	return demo.Options{Seed: *f.seed, Scale: scale, Months: *f.months, End: end}, nil
-}
-
-// loadDemo generates the organization of opts into db through the same
-// intake and projection as live traffic: webhook deliveries are stored in
-// batches and projected, CI events are validated and recorded as the API
-// records them. It is idempotent (deliveries are keyed by their GUIDs and
-// CI events by their ids), so an interrupted load can simply run again.
-func loadDemo(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger, progress io.Writer) (*demo.Summary, error) {
-	// Bulk loading may use every core: nothing else is waiting for them.
-	wh := ingest.NewWebhooks(db, log, ingest.WebhookOptions{Workers: runtime.GOMAXPROCS(0)})
-	ci := ingest.NewCIEvents(db, log, nil)
-	ci.FollowWebhooks(wh)
-	tokenID, err := demoToken(ctx, db)
-	if err != nil {
-		return nil, err
-	}
-	const batchSize = 2000
-	var (
-		total        ingest.LoadStats
-		queued       int
-		lastProgress = time.Now()
-	)
-	loader := wh.NewLoader(ctx, batchSize)
-	// settle waits until every delivery queued so far is stored and
-	// projected.
-	settle := func() error {
-		st, err := loader.Close()
-		total.Stored += st.Stored
-		total.Duplicates += st.Duplicates
-		total.Failed += st.Failed
-		loader = wh.NewLoader(ctx, batchSize)
-		return err
-	}
-	sum, err := demo.Stream(opts, func(it *demo.Item) error {
-		if d := it.Delivery; d != nil {
-			body, err := d.Body()
-			if err != nil {
-				return fmt.Errorf("delivery %s: %w", d.GUID, err)
-			}
-			ld := ingest.Delivery{GUID: d.GUID, Event: d.Event, Action: d.Action, Body: body, ReceivedAt: it.Time}
-			// The generated event saves decoding the body again, except for
-			// a transfer, whose "changes" only the body holds.
-			if d.Transfer == nil {
-				ld.Payload = d.Payload
-			}
-			queued++
-			if progress != nil && time.Since(lastProgress) > 2*time.Second {
-				lastProgress = time.Now()
-				fmt.Fprintf(progress, "  %d deliveries, up to %s\n", queued, it.Time.Format(time.DateOnly))
-			}
-			return loader.Add(ld)
-		}
-		// A CI event follows the deliveries before it: a rollback naming
-		// no deployment rolls back the latest one, which may be a GitHub
-		// deployment still being loaded.
-		if it.CI.Event == core.EventRollback && it.CI.Deployment == "" {
-			if err := settle(); err != nil {
-				return err
-			}
-		}
-		return recordDemoCIEvent(ctx, ci, tokenID, it)
-	})
-	if cerr := settle(); err == nil {
-		err = cerr
-	}
-	loader.Close()
-	if err != nil {
-		return nil, fmt.Errorf("generate demo: %w", err)
-	}
-	if total.Failed > 0 {
-		return nil, fmt.Errorf("load demo deliveries: %d of %d failed to project (see the log)", total.Failed, total.Stored)
-	}
-	err = store.PutSyncState(ctx, db.W, store.SyncState{Scope: demoScope, Kind: demoKind, Watermark: opts.End,
-		Checkpoint: demoCheckpoint(opts), UpdatedAt: time.Now()})
-	if err != nil {
-		return nil, err
-	}
-	return sum, nil
-}
-
-// recordDemoCIEvent records a generated CI event through the API's own
-// validation, stamped as received when it happened.
-func recordDemoCIEvent(ctx context.Context, ci *ingest.CIEvents, tokenID int64, it *demo.Item) error {
-	body, err := json.Marshal(it.CI)
-	if err != nil {
-		return err
-	}
-	e, err := ingest.ParseCIEvent(body, it.Time)
-	if err != nil {
-		return fmt.Errorf("generated CI event %s %s: %w", it.CI.Event, it.CI.ID, err)
-	}
-	if _, _, err := ci.Record(ctx, tokenID, e, it.Time); err != nil {
-		return fmt.Errorf("record CI event %s %s: %w", it.CI.Event, it.CI.ID, err)
-	}
-	return nil
-}
-
-// demoToken returns the id of the demo's API token, creating it once.
-func demoToken(ctx context.Context, db *store.DB) (int64, error) {
-	tokens, err := db.Tokens(ctx, false)
-	if err != nil {
-		return 0, err
-	}
-	for _, t := range tokens {
-		if t.Name == demoTokenName {
-			return t.ID, nil
-		}
-	}
-	_, t, err := db.CreateToken(ctx, demoTokenName, []string{core.ScopeEventsWrite}, time.Now())
-	if err != nil {
-		return 0, fmt.Errorf("create the demo token: %w", err)
-	}
-	return t.ID, nil
-}
-
-// demoCheckpoint records what was generated, so a later serve --demo can
-// describe the same organization again.
-func demoCheckpoint(o demo.Options) string {
-	b, _ := json.Marshal(o)
-	return string(b)
-}
-
-// loadedDemo returns the options of the demo loaded in db; ok is false
-// when db holds no complete demo.
-func loadedDemo(ctx context.Context, db *store.DB) (opts demo.Options, ok bool, err error) {
-	st, ok, err := store.GetSyncState(ctx, db.R, demoScope, demoKind)
-	if err != nil || !ok {
-		return opts, false, err
-	}
-	if err := json.Unmarshal([]byte(st.Checkpoint), &opts); err != nil {
-		// Loaded by an older build: describe what serve --demo loads.
-		return demo.Options{Seed: 1, Scale: demo.Small, End: st.Watermark}, true, nil
-	}
-	return opts, true, nil
 }
 
 func writeDemoSummary(w io.Writer, s *demo.Summary, took time.Duration) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/demo"
+	"github.com/sextant-dev/sextant/internal/demo/demodb"
 	"github.com/sextant-dev/sextant/internal/store"
 )
 
@@ -23,7 +24,7 @@ func BenchmarkDemoLoadSmall(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		sum, err := loadDemo(context.Background(), db, opts, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		sum, err := demodb.Load(context.Background(), db, opts, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

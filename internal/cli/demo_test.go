@@ -17,6 +17,7 @@ import (
 
 	"github.com/sextant-dev/sextant/internal/config"
 	"github.com/sextant-dev/sextant/internal/demo"
+	"github.com/sextant-dev/sextant/internal/demo/demodb"
 	"github.com/sextant-dev/sextant/internal/store"
 )
 
@@ -81,7 +82,7 @@ func TestDemoWebhooksMatchDirectGeneration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer direct.Close()
-	sum, err := loadDemo(context.Background(), direct, demoTestOpts, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	sum, err := demodb.Load(context.Background(), direct, demoTestOpts, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,10 +190,10 @@ func TestDemoLoadIsIdempotent(t *testing.T) {
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if _, ok, err := loadedDemo(context.Background(), db); ok || err != nil {
+	if _, ok, err := demodb.Loaded(context.Background(), db); ok || err != nil {
 		t.Fatalf("a fresh database counts as a loaded demo (%v, %v)", ok, err)
 	}
-	if _, err := loadDemo(context.Background(), db, demoTestOpts, log, nil); err != nil {
+	if _, err := demodb.Load(context.Background(), db, demoTestOpts, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	counts := func() []string {
@@ -201,13 +202,13 @@ func TestDemoLoadIsIdempotent(t *testing.T) {
 			UNION ALL SELECT 'deployments', COUNT(*), 0 FROM deployments UNION ALL SELECT 'incidents', COUNT(*), 0 FROM incidents`)
 	}
 	first := counts()
-	if _, err := loadDemo(context.Background(), db, demoTestOpts, log, nil); err != nil {
+	if _, err := demodb.Load(context.Background(), db, demoTestOpts, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	if d := cmp.Diff(first, counts()); d != "" {
 		t.Errorf("a second load changed the counts:\n%s", d)
 	}
-	if opts, ok, err := loadedDemo(context.Background(), db); !ok || err != nil || opts != demoTestOpts {
+	if opts, ok, err := demodb.Loaded(context.Background(), db); !ok || err != nil || opts != demoTestOpts {
 		t.Errorf("a loaded demo is not marked as such: %+v %v %v; want %+v", opts, ok, err, demoTestOpts)
 	}
 }

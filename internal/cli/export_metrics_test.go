@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/sextant-dev/sextant/internal/config"
+	"github.com/sextant-dev/sextant/internal/demo/demodb"
 	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
 )
@@ -28,7 +29,7 @@ func TestExportLeaderboardAndDORA(t *testing.T) {
 	}
 	defer db.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sum, err := loadDemo(ctx, db, demoTestOpts, log, nil)
+	sum, err := demodb.Load(ctx, db, demoTestOpts, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestExportLeaderboardAndDORA(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"SEXTANT_DB": dbPath, "SEXTANT_METRICS_AFFILIATIONS_FILE": affs,
-		"SEXTANT_METRICS_DEPLOY_WORKFLOWS": demoDeployWorkflow}
+		"SEXTANT_METRICS_DEPLOY_WORKFLOWS": demodb.DeployWorkflow}
 	export := func(args ...string) string {
 		t.Helper()
 		var out, errs bytes.Buffer

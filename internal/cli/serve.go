@@ -10,6 +10,7 @@ import (
 
 	"github.com/sextant-dev/sextant/internal/config"
 	"github.com/sextant-dev/sextant/internal/demo"
+	"github.com/sextant-dev/sextant/internal/demo/demodb"
 	"github.com/sextant-dev/sextant/internal/jobs"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
@@ -57,7 +58,7 @@ func prepareDemo(ctx context.Context, env Env, cfg *config.Config) error {
 	}
 	defer db.Close()
 	log := newLogger(env.Stderr, *cfg)
-	opts, loaded, err := loadedDemo(ctx, db)
+	opts, loaded, err := demodb.Loaded(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,7 @@ func prepareDemo(ctx context.Context, env Env, cfg *config.Config) error {
 		opts = demo.Options{Seed: 1, Scale: demo.Small, End: time.Now().UTC().Truncate(24 * time.Hour)}
 		fmt.Fprintf(env.Stderr, "first run of the demo: generating a year of a small organization into %s (a few seconds)\n", db.Target)
 		start := time.Now()
-		sum, err := loadDemo(ctx, db, opts, log, nil)
+		sum, err := demodb.Load(ctx, db, opts, log, nil)
 		if err != nil {
 			return err
 		}

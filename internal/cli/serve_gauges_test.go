@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/config"
+	"github.com/sextant-dev/sextant/internal/demo/demodb"
 	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/telemetry"
@@ -30,7 +31,7 @@ func TestDORAGaugesMatchTheAPI(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts := demoTestOpts
 	opts.Months = 2
-	sum, err := loadDemo(ctx, db, opts, log, nil)
+	sum, err := demodb.Load(ctx, db, opts, log, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

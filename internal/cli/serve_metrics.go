@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sextant-dev/sextant/internal/config"
+	"github.com/sextant-dev/sextant/internal/github"
 	"github.com/sextant-dev/sextant/internal/jobs"
 	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
@@ -70,6 +71,7 @@ func newMetricsEngine(ctx context.Context, db *store.DB, cfg config.Config, log 
 	if err != nil {
 		return nil, err
 	}
+	s.WebURL = github.WebURL(cfg.GitHub.BaseURL)
 	changed, err := metrics.SyncAffiliations(ctx, db, affs)
 	if err != nil {
 		return nil, err

@@ -148,3 +148,40 @@ func TestOptionsAreChecked(t *testing.T) {
 		}
 	}
 }
+
+// Each team is added to its repositories with write access, in the
+// payload's repository.permissions as GitHub sends it: without it the
+// teams would own nothing and have no delivery metrics.
+func TestTeamsWriteToTheirRepositories(t *testing.T) {
+	added := 0
+	_, err := Stream(Options{Seed: 7, Months: 1, End: testEnd}, func(it *Item) error {
+		d := it.Delivery
+		if d == nil || d.Event != "team" || d.Action != "added_to_repository" {
+			return nil
+		}
+		added++
+		body, err := d.Body()
+		if err != nil {
+			return err
+		}
+		var ev struct {
+			Repository struct {
+				FullName    string          `json:"full_name"`
+				Permissions map[string]bool `json:"permissions"`
+			} `json:"repository"`
+		}
+		if err := json.Unmarshal(body, &ev); err != nil {
+			return err
+		}
+		if !ev.Repository.Permissions["push"] || ev.Repository.Permissions["admin"] {
+			t.Errorf("team added to %s with permissions %v; want push", ev.Repository.FullName, ev.Repository.Permissions)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added == 0 {
+		t.Fatal("no team was added to a repository")
+	}
+}

@@ -102,6 +102,11 @@ func (e *engine) teamEvent(t *team, action string, r *repo) {
 	ev := &github.TeamEvent{Action: str(action), Team: t.gh, Org: e.org, Sender: e.admin.user, Installation: e.install}
 	if r != nil {
 		ev.Repo = r.repoAt()
+		if action == "added_to_repository" {
+			// GitHub gives the team's permissions on the repository here:
+			// each team writes to its own repositories.
+			ev.Repo.Permissions = &github.RepositoryPermissions{Pull: github.Ptr(true), Triage: github.Ptr(true), Push: github.Ptr(true)}
+		}
 	}
 	e.webhook("team", action, ev)
 }

@@ -115,6 +115,42 @@ type DORA struct {
 	Series   []DORAPeriod `json:"series"`
 	Repos    []DORARepo   `json:"repos"`
 	Teams    []DORATeam   `json:"teams"`
+	// Thresholds are the level boundaries the levels were rated by.
+	Thresholds Thresholds `json:"thresholds"`
+}
+
+// Thresholds are the boundaries of the elite, high and medium levels of
+// each metric (beyond medium is low). Deployment frequency is the longest
+// average time between deployments, in seconds, still at a level; lead
+// time and time to restore are seconds a median must be below; rates are
+// what a rate may be at most. Rework has none unless configured (null).
+type Thresholds struct {
+	DeploymentFrequency LevelBounds  `json:"deployment_frequency"`
+	LeadTime            LevelBounds  `json:"lead_time"`
+	ChangeFailureRate   LevelBounds  `json:"change_failure_rate"`
+	TimeToRestore       LevelBounds  `json:"time_to_restore"`
+	ReworkRate          *LevelBounds `json:"rework_rate"`
+}
+
+// LevelBounds are a metric's level boundaries, elite first.
+type LevelBounds struct {
+	Elite  float64 `json:"elite"`
+	High   float64 `json:"high"`
+	Medium float64 `json:"medium"`
+}
+
+func (l Levels) thresholds() Thresholds {
+	secs := func(d [3]time.Duration) LevelBounds {
+		return LevelBounds{d[0].Seconds(), d[1].Seconds(), d[2].Seconds()}
+	}
+	rates := func(r [3]float64) LevelBounds { return LevelBounds{r[0], r[1], r[2]} }
+	t := Thresholds{DeploymentFrequency: secs(l.DeployFrequency), LeadTime: secs(l.LeadTime),
+		ChangeFailureRate: rates(l.ChangeFailureRate), TimeToRestore: secs(l.TimeToRestore)}
+	if l.ReworkRate != [3]float64{} {
+		rw := rates(l.ReworkRate)
+		t.ReworkRate = &rw
+	}
+	return t
 }
 
 // doraAcc accumulates one period's deployments and incidents.
@@ -344,7 +380,7 @@ func (e *Engine) DORA(ctx context.Context, f Filter) (*DORA, error) {
 	l := e.s.Levels
 	out := &DORA{From: cur.From, To: cur.To, Interval: f.Interval, DORAValues: total.values(l),
 		Previous: DORAPeriod{From: prev.From, To: prev.To, DORAValues: previous.values(l)},
-		Series:   make([]DORAPeriod, len(series)), Repos: []DORARepo{}, Teams: []DORATeam{}}
+		Series:   make([]DORAPeriod, len(series)), Repos: []DORARepo{}, Teams: []DORATeam{}, Thresholds: l.thresholds()}
 	for i, p := range points {
 		out.Series[i] = DORAPeriod{From: p.r.From, To: p.r.To, DORAValues: p.values(l)}
 	}

@@ -39,6 +39,7 @@ type Repo struct {
 	Repo                   string     `json:"repo"`
 	Owner                  string     `json:"owner"`
 	Name                   string     `json:"name"`
+	HTMLURL                string     `json:"html_url"`
 	DefaultBranch          *string    `json:"default_branch"`
 	Private                bool       `json:"private"`
 	Archived               bool       `json:"archived"`
@@ -74,6 +75,7 @@ func (e *Engine) Repos(ctx context.Context, q EntityQuery) ([]Repo, error) {
 			return err
 		}
 		r.DefaultBranch, r.LastDeploymentAt = stringPtr(branch), timePtr(last)
+		r.HTMLURL = e.s.WebURL + "/" + r.Repo
 		r.ProductionEnvironments = append([]string{}, e.s.productionEnvs(r.Repo)...)
 		r.Teams = []string{}
 		for _, t := range s.repoTeams[r.ID] {

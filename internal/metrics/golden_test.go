@@ -313,7 +313,51 @@ func TestGoldenDelivery(t *testing.T) {
 			d.Teams[1].Team != "acme/frontend" || d.Teams[1].DeploymentFrequency.Deployments != 0 {
 			t.Errorf("teams %+v", d.Teams)
 		}
+		// For one repository, the teams are those that own it.
+		for repo, want := range map[string]string{"acme/api": "[acme/backend]", "acme/web": "[acme/frontend]"} {
+			f := week()
+			f.Repo = repo
+			r, err := e.DORA(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var teams []string
+			for _, tm := range r.Teams {
+				teams = append(teams, tm.Team)
+			}
+			if fmt.Sprint(teams) != want {
+				t.Errorf("teams of %s: %v; want %s", repo, teams, want)
+			}
+		}
+		// The default levels, as the answer states them.
+		th := d.Thresholds
+		if th.LeadTime != (LevelBounds{86400, 604800, 2592000}) || th.DeploymentFrequency != th.LeadTime ||
+			th.TimeToRestore != (LevelBounds{3600, 86400, 604800}) || th.ChangeFailureRate != (LevelBounds{0.05, 0.10, 0.15}) ||
+			th.ReworkRate != nil {
+			t.Errorf("thresholds %+v", th)
+		}
 	})
+}
+
+// pullPages reads every page of q through the cursors.
+func pullPages(t *testing.T, e *Engine, q PullQuery) []Pull {
+	t.Helper()
+	var out []Pull
+	for cursor := ""; ; {
+		pq := q
+		if cursor != "" {
+			pq.page.afterT, pq.page.afterID, _ = decodeCursor(cursor)
+			pq.page.hasAfter = true
+		}
+		p, err := e.Pulls(context.Background(), pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p.Pulls...)
+		if cursor = p.NextCursor; cursor == "" {
+			return out
+		}
+	}
 }
 
 func TestGoldenDeliveryLists(t *testing.T) {
@@ -380,26 +424,12 @@ func TestGoldenDeliveryLists(t *testing.T) {
 			t.Fatalf("deployed pulls: total %d, page %d, cursor %q; want 5 (lead_time.changes) in pages of 2", pulls.Total, len(pulls.Pulls), pulls.NextCursor)
 		}
 		var numbers []int64
-		for cursor := ""; ; {
-			pq := PullQuery{Filter: week(), By: "deployed", page: page{limit: 2}}
-			if cursor != "" {
-				pq.page.afterT, pq.page.afterID, _ = decodeCursor(cursor)
-				pq.page.hasAfter = true
-			}
-			p, err := e.Pulls(ctx, pq)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, x := range p.Pulls {
-				numbers = append(numbers, x.Number)
-				if x.Number == 3 && (num(x.CodingSeconds) != "10800" || num(x.PickupSeconds) != "14400" || num(x.ReviewSeconds) != "3600" ||
-					num(x.DeploySeconds) != "7200" || num(x.LeadTimeSeconds) != "36000" || x.Deployment == nil || *x.Deployment != sc.d3 ||
-					x.State != "merged" || *x.MergeCommitSHA != sha("r2p")) {
-					t.Errorf("#3 %+v", x)
-				}
-			}
-			if cursor = p.NextCursor; cursor == "" {
-				break
+		for _, x := range pullPages(t, e, PullQuery{Filter: week(), By: "deployed", page: page{limit: 2}}) {
+			numbers = append(numbers, x.Number)
+			if x.Number == 3 && (num(x.CodingSeconds) != "10800" || num(x.PickupSeconds) != "14400" || num(x.ReviewSeconds) != "3600" ||
+				num(x.DeploySeconds) != "7200" || num(x.LeadTimeSeconds) != "36000" || x.Deployment == nil || *x.Deployment != sc.d3 ||
+				x.State != "merged" || *x.MergeCommitSHA != sha("r2p")) {
+				t.Errorf("#3 %+v", x)
 			}
 		}
 		// Newest deployment first: #5 (D7), #4 (D5), then D3's #3 #2 #1.
@@ -409,6 +439,29 @@ func TestGoldenDeliveryLists(t *testing.T) {
 		open, err := e.Pulls(ctx, PullQuery{Filter: week(), By: "created", State: "open", page: page{limit: 10}})
 		if err != nil || open.Total != 1 || open.Pulls[0].Number != 6 || open.Pulls[0].CodingSeconds != nil {
 			t.Errorf("open pulls %+v %v; want #6 with an unknown coding time", open, err)
+		}
+		if u := open.Pulls[0].HTMLURL; u != "https://github.com/acme/api/pull/6" {
+			t.Errorf("#6's html_url = %q", u)
+		}
+		// Orders, read in pages of 2 through the cursors. Lead times (see
+		// TestGoldenDelivery): #1 111600, #4 72000, #3 36000, #2 32400,
+		// #5 7200; the open #6 has none and comes last. Opened: #1 06-01
+		// 12:00, #2 06-02 09:30, #3 10:00, #4 06-04, #5 06-06 08:10, #6 11:00.
+		for _, c := range []struct {
+			by, order, want string
+		}{
+			{"merged", OrderLeadTime, "[1 4 3 2 5]"},
+			{"created", OrderLeadTime, "[1 4 3 2 5 6]"},
+			{"created", OrderOldest, "[1 2 3 4 5 6]"},
+			{"created", OrderNewest, "[6 5 4 3 2 1]"},
+		} {
+			var got []int64
+			for _, x := range pullPages(t, e, PullQuery{Filter: week(), By: c.by, Order: c.order, page: page{limit: 2}}) {
+				got = append(got, x.Number)
+			}
+			if fmt.Sprint(got) != c.want {
+				t.Errorf("by=%s order=%s: %v; want %s", c.by, c.order, got, c.want)
+			}
 		}
 
 		inc, err := e.Incidents(ctx, IncidentQuery{Filter: week(), By: "resolved", page: page{limit: 10}})

@@ -28,18 +28,31 @@ type LeaderboardQuery struct {
 	Filter
 	Group   string
 	Company string
-	limit   int
-	offset  int
+	// Series adds each entry's score in every period of the interval.
+	Series bool
+	limit  int
+	offset int
 }
+
+// maxSeriesPoints bounds a leaderboard's series: each point is a
+// leaderboard of its own period.
+const maxSeriesPoints = 400
 
 // ParseLeaderboardQuery reads the query of a leaderboard.
 func ParseLeaderboardQuery(q url.Values, now time.Time) (LeaderboardQuery, error) {
-	f, err := ParseFilter(q, now, "group", "company", "limit", "offset")
+	f, err := ParseFilter(q, now, "group", "company", "series", "limit", "offset")
 	var ps core.Problems
 	lq := LeaderboardQuery{Filter: f, Company: strings.TrimSpace(q.Get("company"))}
 	lq.Group = choice(q, "group", GroupPerson, &ps, GroupPerson, GroupTeam, GroupOrg)
 	if lq.Company != "" && lq.Group != GroupPerson {
 		ps.Add("company", "filters people: use it with group=person")
+	}
+	if series := boolParam(q, "series", &ps); series != nil && *series {
+		lq.Series = true
+		if err == nil && len(buckets(f.Range(), f.Interval)) > maxSeriesPoints {
+			ps.Add("interval", fmt.Sprintf("series=true with %s over this range makes more than %d points; use a longer interval",
+				f.Interval, maxSeriesPoints))
+		}
 	}
 	lq.limit = intParam(q, "limit", DefaultPage, 1, MaxPage, &ps)
 	lq.offset = intParam(q, "offset", 0, 0, 1_000_000, &ps)
@@ -80,6 +93,18 @@ type LeaderboardEntry struct {
 	PreviousScore *int64    `json:"previous_score"`
 	// Companies a person contributed for in the period, most points first.
 	Companies []string `json:"companies,omitempty"`
+	// HTMLURL is a person's GitHub profile.
+	HTMLURL string `json:"html_url,omitempty"`
+	// Series is the score in each of the answer's periods (series=true).
+	Series []int64 `json:"series,omitempty"`
+
+	key string // the entry's key in a tally
+}
+
+// Period is one point of a series: the half-open range [From, To).
+type Period struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
 }
 
 // Leaderboard is the answer of a leaderboard query.
@@ -92,6 +117,9 @@ type Leaderboard struct {
 	RefreshedAt  *time.Time         `json:"refreshed_at"`
 	Total        int                `json:"total"`
 	Entries      []LeaderboardEntry `json:"entries"`
+	// Periods are the points of the entries' series (series=true): the
+	// interval's periods, the first and last clipped to the range.
+	Periods []Period `json:"periods,omitempty"`
 }
 
 type entryAcc struct {
@@ -126,11 +154,11 @@ func (e *Engine) Leaderboard(ctx context.Context, q LeaderboardQuery) (*Leaderbo
 		teamsByID[t.id] = t
 	}
 	cur, prev := q.Range(), q.Range().previous()
-	now, err := e.scores(ctx, q, s, team, teamsByID, cur)
+	now, err := e.scores(ctx, q, s, team, teamsByID, cur, true)
 	if err != nil {
 		return nil, err
 	}
-	before, err := e.scores(ctx, q, s, team, teamsByID, prev)
+	before, err := e.scores(ctx, q, s, team, teamsByID, prev, true)
 	if err != nil {
 		return nil, err
 	}
@@ -150,6 +178,31 @@ func (e *Engine) Leaderboard(ctx context.Context, q LeaderboardQuery) (*Leaderbo
 	if q.offset < len(ranked) {
 		out.Entries = ranked[q.offset:min(len(ranked), q.offset+q.limit)]
 	}
+	if q.Group == GroupPerson {
+		for i := range out.Entries {
+			if n := out.Entries[i].Name; !strings.HasPrefix(n, "#") {
+				out.Entries[i].HTMLURL = e.s.WebURL + "/" + url.PathEscape(n)
+			}
+		}
+	}
+	if q.Series {
+		// Each point is the leaderboard of its period, so a point adds up
+		// as a leaderboard asked for that period would.
+		for _, b := range buckets(cur, q.Interval) {
+			out.Periods = append(out.Periods, Period{From: b.From, To: b.To})
+			m, err := e.scores(ctx, q, s, team, teamsByID, b, false)
+			if err != nil {
+				return nil, err
+			}
+			for i := range out.Entries {
+				var score int64
+				if a := m[out.Entries[i].key]; a != nil {
+					score = a.score
+				}
+				out.Entries[i].Series = append(out.Entries[i].Series, score)
+			}
+		}
+	}
 	if at, err := e.RefreshedAt(ctx); err == nil && !at.IsZero() {
 		out.RefreshedAt = &at
 	}
@@ -158,8 +211,8 @@ func (e *Engine) Leaderboard(ctx context.Context, q LeaderboardQuery) (*Leaderbo
 
 func rank(m map[string]*entryAcc) []LeaderboardEntry {
 	out := make([]LeaderboardEntry, 0, len(m))
-	for _, a := range m {
-		en := LeaderboardEntry{Name: a.name, Title: a.title, Score: a.score, Breakdown: a.b}
+	for key, a := range m {
+		en := LeaderboardEntry{Name: a.name, Title: a.title, Score: a.score, Breakdown: a.b, key: key}
 		if len(a.companies) > 0 {
 			for c := range a.companies {
 				en.Companies = append(en.Companies, c)
@@ -189,8 +242,9 @@ func rank(m map[string]*entryAcc) []LeaderboardEntry {
 // months come from the monthly sums, whole days around them from the daily
 // sums, and the part-days at the ends (a range not starting at midnight)
 // from the contributions themselves. A repository filter reads
-// contributions only: the sums are per organization.
-func (e *Engine) scores(ctx context.Context, q LeaderboardQuery, s *scope, team *teamInfo, teamsByID map[int64]teamInfo, r Range) (map[string]*entryAcc, error) {
+// contributions only: the sums are per organization. People are named by
+// login when named is true (else by id: the keys are the same).
+func (e *Engine) scores(ctx context.Context, q LeaderboardQuery, s *scope, team *teamInfo, teamsByID map[int64]teamInfo, r Range, named bool) (map[string]*entryAcc, error) {
 	type span struct{ from, to int64 }
 	var months, days, raw []span
 	if q.Repo != "" {
@@ -353,7 +407,7 @@ func (e *Engine) scores(ctx context.Context, q LeaderboardQuery, s *scope, team 
 			return nil, fmt.Errorf("read contributions: %w", err)
 		}
 	}
-	if q.Group == GroupPerson && len(actorIDs) > 0 {
+	if named && q.Group == GroupPerson && len(actorIDs) > 0 {
 		logins := map[int64]string{}
 		err := query(ctx, e.db.R, `SELECT id, login FROM actors WHERE id IN `+inList(actorIDs), nil, func(rows *sql.Rows) error {
 			var (

@@ -197,6 +197,36 @@ func TestGoldenLeaderboard(t *testing.T) {
 			mixed.Entries[0].Score != 31 || mixed.Entries[1].Score != 6 {
 			t.Errorf("part-days differ (-sums +rows):\n%s\n%+v", d, summary(mixed))
 		}
+		// Weekly series (06-01 is a Monday; the last week is clipped to
+		// 06-29..07-01), each point the board of its week:
+		//   alice: #10 opened 06-02 and merged 06-03 (1 + 15), review 06-12
+		//          (3), comment 06-20 (1)                   = [16 3 1 0 0]
+		//   dave:  review 06-02 (3) and issue 06-05 (2), #11 opened 06-10
+		//          (1), merged 06-20 (10)                   = [5 1 10 0 0]
+		//   erin:  review and comment 06-15 (3 + 1), #12 opened 06-25 (1)
+		//                                                   = [0 0 4 1 0]
+		// backend: alice, and dave from 06-10 (#11: 1 + 10) = [16 4 11 0 0]
+		withSeries := board(LeaderboardQuery{Filter: june(), Group: GroupPerson, Series: true})
+		series := map[string]string{}
+		for _, en := range withSeries.Entries {
+			series[en.Name] = fmt.Sprint(en.Series)
+		}
+		if d := cmp.Diff(map[string]string{"alice": "[16 3 1 0 0]", "dave": "[5 1 10 0 0]", "erin": "[0 0 4 1 0]"}, series); d != "" {
+			t.Errorf("series (-want +got):\n%s", d)
+		}
+		if p := withSeries.Periods; len(p) != 5 || !p[1].From.Equal(at("06-08 00:00")) || !p[4].To.Equal(at("07-01 00:00")) {
+			t.Errorf("periods %+v", p)
+		}
+		if u := withSeries.Entries[0].HTMLURL; u != "https://github.com/alice" {
+			t.Errorf("alice's html_url %q", u)
+		}
+		teamSeries := board(LeaderboardQuery{Filter: june(), Group: GroupTeam, Series: true})
+		if s := fmt.Sprint(teamSeries.Entries[0].Series); teamSeries.Entries[0].Name != "acme/backend" || s != "[16 4 11 0 0]" {
+			t.Errorf("backend's series %s", s)
+		}
+		if l.Entries[0].Series != nil || l.Periods != nil {
+			t.Errorf("a series nobody asked for: %v %v", l.Entries[0].Series, l.Periods)
+		}
 		page := board(LeaderboardQuery{Filter: june(), Group: GroupPerson, limit: 1, offset: 1})
 		if len(page.Entries) != 1 || page.Entries[0].Name != "dave" || page.Total != 3 {
 			t.Errorf("second page %+v", page)

@@ -88,6 +88,13 @@ func (c *conditions) after(p page, col, id string) {
 	}
 }
 
+// afterAscending is after for a page ordered by (col, id) oldest first.
+func (c *conditions) afterAscending(p page, col, id string) {
+	if p.hasAfter {
+		c.add("("+col+" > ? OR "+col+" = ? AND "+id+" > ?)", p.afterT, p.afterT, p.afterID)
+	}
+}
+
 func timePtr(v sql.NullInt64) *time.Time {
 	if !v.Valid {
 		return nil
@@ -131,16 +138,27 @@ type PullQuery struct {
 	State  string // open, merged or closed (closed without merging); empty for all
 	Author string
 	Bots   *bool // nil: bots' pull requests too
-	page   page
+	// Order is newest or oldest (by the By time), or lead_time (longest
+	// first, those without one last).
+	Order string
+	page  page
 }
+
+// Orders of the pull request list.
+const (
+	OrderNewest   = "newest"
+	OrderOldest   = "oldest"
+	OrderLeadTime = "lead_time"
+)
 
 // ParsePullQuery reads the query of the pull request list.
 func ParsePullQuery(q url.Values, now time.Time) (PullQuery, error) {
-	f, err := ParseFilter(q, now, "by", "state", "author", "bots", "limit", "cursor")
+	f, err := ParseFilter(q, now, "by", "state", "author", "bots", "order", "limit", "cursor")
 	var ps core.Problems
 	pq := PullQuery{Filter: f, Author: strings.TrimSpace(q.Get("author"))}
 	pq.By = choice(q, "by", "created", &ps, "created", "merged", "closed", "deployed")
 	pq.State = choice(q, "state", "", &ps, "open", "merged", "closed")
+	pq.Order = choice(q, "order", OrderNewest, &ps, OrderNewest, OrderOldest, OrderLeadTime)
 	pq.Bots = boolParam(q, "bots", &ps)
 	pq.page = parsePage(q, &ps)
 	return pq, joinProblems(err, ps)
@@ -161,6 +179,7 @@ type Pull struct {
 	Repo            string     `json:"repo"`
 	Number          int64      `json:"number"`
 	Title           string     `json:"title"`
+	HTMLURL         string     `json:"html_url"`
 	Author          *string    `json:"author"`
 	Bot             bool       `json:"bot"`
 	State           string     `json:"state"`
@@ -187,7 +206,8 @@ type PullPage struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
-// Pulls lists pull requests newest first by the query's time.
+// Pulls lists pull requests in the query's order: by default newest first
+// by the query's time.
 func (e *Engine) Pulls(ctx context.Context, q PullQuery) (*PullPage, error) {
 	s, err := e.resolve(ctx, q.Filter)
 	if err != nil {
@@ -210,16 +230,28 @@ func (e *Engine) Pulls(ctx context.Context, q PullQuery) (*PullPage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("count pull requests: %w", err)
 	}
-	c.after(q.page, col, "p.pull_request_id")
+	// key is what the list is ordered by, then the id; the cursor holds
+	// the last item's pair.
+	key, dir := col, "DESC"
+	switch q.Order {
+	case OrderOldest:
+		dir = "ASC"
+		c.afterAscending(q.page, key, "p.pull_request_id")
+	case OrderLeadTime:
+		key = "COALESCE(p.lead_ms, -1)"
+		c.after(q.page, key, "p.pull_request_id")
+	default:
+		c.after(q.page, key, "p.pull_request_id")
+	}
 	out := &PullPage{Pulls: []Pull{}, Total: total}
 	var keys [][2]int64
 	err = query(ctx, e.db.R, `
-		SELECT p.pull_request_id, `+col+`, r.full_name, p.number, COALESCE(pr.title, ''), a.login, p.bot, p.state, p.created_at,
+		SELECT p.pull_request_id, `+key+`, r.full_name, p.number, COALESCE(pr.title, ''), a.login, p.bot, p.state, p.created_at,
 			p.merged_at, p.closed_at, pr.merge_commit_sha, p.coding_ms, p.pickup_ms, p.review_ms, p.deploy_ms, p.lead_ms,
 			p.deployment_id, p.deployed_at, p.size, p.reviews, p.rework
 		FROM metric_pulls p JOIN repositories r ON r.id = p.repo_id
 		LEFT JOIN pull_requests pr ON pr.id = p.pull_request_id LEFT JOIN actors a ON a.id = p.author_id
-		WHERE `+c.sql()+` ORDER BY `+col+` DESC, p.pull_request_id DESC LIMIT `+strconv.Itoa(q.page.limit+1),
+		WHERE `+c.sql()+` ORDER BY `+key+` `+dir+`, p.pull_request_id `+dir+` LIMIT `+strconv.Itoa(q.page.limit+1),
 		c.args, func(rows *sql.Rows) error {
 			var (
 				p                                    Pull
@@ -239,6 +271,7 @@ func (e *Engine) Pulls(ctx context.Context, q PullQuery) (*PullPage, error) {
 			p.CodingSeconds, p.PickupSeconds, p.ReviewSeconds = secondsPtr(coding), secondsPtr(pickup), secondsPtr(review)
 			p.DeploySeconds, p.LeadTimeSeconds = secondsPtr(deploy), secondsPtr(lead)
 			p.Deployment, p.Size = int64Ptr(dep), int64Ptr(size)
+			p.HTMLURL = e.s.WebURL + "/" + p.Repo + "/pull/" + strconv.FormatInt(p.Number, 10)
 			out.Pulls = append(out.Pulls, p)
 			keys = append(keys, [2]int64{t, id})
 			return nil
@@ -398,9 +431,17 @@ func (e *Engine) Deployments(ctx context.Context, q DeploymentQuery) (*Deploymen
 	if err != nil {
 		return nil, fmt.Errorf("list the changes of deployments: %w", err)
 	}
+	// A duplicate is within the dedup window after its canonical deployment
+	// (dedup): the time bounds let the query read the index on at rather
+	// than every deployment.
+	lo, hi := ats[0], ats[0]
+	for _, at := range ats[:len(out.Deployments)] {
+		lo, hi = min(lo, at), max(hi, at)
+	}
 	err = query(ctx, e.db.R, `SELECT m.canonical_id, m.deployment_id, d.source FROM metric_deployments m
 		JOIN deployments d ON d.id = m.deployment_id
-		WHERE m.canonical_id IN `+inList(ids)+` AND m.canonical_id <> m.deployment_id ORDER BY m.deployment_id`, nil,
+		WHERE m.at >= $1 AND m.at <= $2 AND m.canonical_id IN `+inList(ids)+` AND m.canonical_id <> m.deployment_id
+		ORDER BY m.deployment_id`, []any{lo, hi + e.s.DedupWindow.Milliseconds()},
 		func(rows *sql.Rows) error {
 			var (
 				canon int64

@@ -163,6 +163,12 @@ func (e *Engine) resolve(ctx context.Context, f Filter) (*scope, error) {
 	for _, id := range order {
 		s.inScope[id] = true
 	}
+	if f.Repo != "" {
+		// A repository's breakdown by team lists the teams that own it.
+		s.teams = slices.DeleteFunc(s.teams, func(t teamInfo) bool {
+			return !slices.ContainsFunc(t.repos, func(id int64) bool { return s.inScope[id] })
+		})
+	}
 	return s, nil
 }
 

@@ -35,7 +35,15 @@ type Settings struct {
 	Bots    []string
 	Weights Weights
 	Levels  Levels
+	// WebURL is GitHub's web root (https://github.com, or a GitHub
+	// Enterprise Server's https://HOST), for the links the API gives; empty
+	// means DefaultWebURL. It is no part of the definitions' fingerprint
+	// (json "-"): the derived rows do not depend on it.
+	WebURL string `json:"-"`
 }
+
+// DefaultWebURL is GitHub's web root.
+const DefaultWebURL = "https://github.com"
 
 // DeployWorkflow is a workflow-name glob (lower case) and the environment
 // its runs deploy to.
@@ -117,6 +125,9 @@ func (s Settings) normalized() Settings {
 		bonus[strings.ToLower(strings.TrimSpace(k))] = v
 	}
 	s.Weights.LabelBonuses = bonus
+	if s.WebURL = strings.TrimRight(s.WebURL, "/"); s.WebURL == "" {
+		s.WebURL = DefaultWebURL
+	}
 	return s
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/sextant-dev/sextant/internal/metrics"
 	"github.com/sextant-dev/sextant/internal/store"
 	"github.com/sextant-dev/sextant/internal/store/storetest"
 	"github.com/sextant-dev/sextant/internal/telemetry"
@@ -110,14 +111,16 @@ func artifactDir(t testing.TB) string {
 
 // --- the server ------------------------------------------------------------
 
-// dashboard is a running server on a fresh SQLite database.
+// dashboard is a running server on a real database.
 type dashboard struct {
 	URL    string
 	DB     *store.DB
 	server *Server
-	api    *apiStandIn
 	faults sync.Map // path → fault
 	fixed  sync.Map // path → answerFunc
+
+	mu       sync.Mutex
+	requests []*http.Request // every API request, in order
 }
 
 type fault struct {
@@ -131,27 +134,32 @@ type answerFunc func(q url.Values) any
 // dashboardOptions change how the test server answers.
 type dashboardOptions struct {
 	anonymousRead bool
+	// db and engine serve a database loaded beforehand (demoDashboard);
+	// by default a fresh, empty SQLite database.
+	db     *store.DB
+	engine *metrics.Engine
 }
 
 func startDashboard(t testing.TB, o dashboardOptions) *dashboard {
 	t.Helper()
-	db := storetest.Open(t, store.SQLite)
-	s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: telemetry.New(), AnonymousRead: o.anonymousRead})
-	d := &dashboard{DB: db, server: s, api: &apiStandIn{}}
+	db := o.db
+	if db == nil {
+		db = storetest.Open(t, store.SQLite)
+	}
+	s := New(Deps{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Metrics: telemetry.New(),
+		AnonymousRead: o.anonymousRead, MetricsEngine: o.engine})
+	d := &dashboard{DB: db, server: s}
 	real := s.Handler()
-	standIn := s.withRead(d.api.ServeHTTP)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			d.note(r)
+		}
 		if f, ok := d.faults.Load(r.URL.Path); ok {
 			writeJSON(w, f.(fault).status, map[string]string{"error": f.(fault).msg, "code": "internal"})
 			return
 		}
 		if a, ok := d.fixed.Load(r.URL.Path); ok {
-			d.api.note(r)
 			writeJSON(w, http.StatusOK, a.(answerFunc)(r.URL.Query()))
-			return
-		}
-		if _, pattern := s.mux.Handler(r); pattern == "" && d.api.answers(r.URL.Path) {
-			standIn(w, r)
 			return
 		}
 		real.ServeHTTP(w, r)
@@ -167,70 +175,68 @@ func (d *dashboard) fail(path string, status int, msg string) {
 }
 
 // answer makes path answer what fn returns, whether or not the server has
-// the endpoint: for tests that pin what the pages show for a given answer.
+// the endpoint: for tests that pin what the pages show for answers the demo
+// data cannot produce.
 func (d *dashboard) answer(path string, fn answerFunc) {
 	d.fixed.Store(path, fn)
 }
 
-// apiStandIn answers, in tests only, the read endpoints of issues 7 and 8
-// that this branch's server does not have yet, with what they answer on an
-// empty database: empty lists and unknown (null) values, in the field names
-// the issues give. Wherever the real server has an endpoint, the real one
-// answers, so these tests run against the real API once it exists.
-type apiStandIn struct {
-	mu       sync.Mutex
-	requests []*http.Request
+func (d *dashboard) note(r *http.Request) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.requests = append(d.requests, r.Clone(context.Background()))
 }
 
-func emptyAnswers() map[string]any {
-	unknown := any(nil)
-	return map[string]any{
-		"/api/v1/dora": map[string]any{
-			"deployment_frequency": map[string]any{"deployments": 0, "median_deploy_days_per_week": 0, "level": unknown},
-			"lead_time":            map[string]any{"median_seconds": unknown, "p75_seconds": unknown, "p90_seconds": unknown, "changes": 0, "level": unknown},
-			"change_failure_rate":  map[string]any{"rate": unknown, "failed_deployments": 0, "deployments": 0, "level": unknown},
-			"time_to_restore":      map[string]any{"median_seconds": unknown, "incidents": 0, "level": unknown},
-			"rework_rate":          map[string]any{"rate": unknown, "deployments": 0},
-			"series":               []any{},
-		},
-		"/api/v1/leaderboard": map[string]any{"entries": []any{}},
-		"/api/v1/pulls":       map[string]any{"pulls": []any{}},
-		"/api/v1/deployments": map[string]any{"deployments": []any{}},
-		"/api/v1/incidents":   map[string]any{"incidents": []any{}},
-		"/api/v1/flow":        map[string]any{"series": []any{}},
-		"/api/v1/repos":       map[string]any{"repos": []any{}},
-		"/api/v1/teams":       map[string]any{"teams": []any{}},
-	}
-}
-
-func (a *apiStandIn) answers(path string) bool {
-	_, ok := emptyAnswers()[path]
-	return ok
-}
-
-func (a *apiStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a.note(r)
-	writeJSON(w, http.StatusOK, emptyAnswers()[r.URL.Path])
-}
-
-func (a *apiStandIn) note(r *http.Request) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.requests = append(a.requests, r.Clone(context.Background()))
-}
-
-// calls returns the queries of the requests made to path so far.
-func (a *apiStandIn) calls(path string) []*http.Request {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+// calls returns the requests made to path so far, in order.
+func (d *dashboard) calls(path string) []*http.Request {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var out []*http.Request
-	for _, r := range a.requests {
+	for _, r := range d.requests {
 		if r.URL.Path == path {
 			out = append(out, r)
 		}
 	}
 	return out
 }
+
+// mark returns a position in the request log, for apiCallsSince.
+func (d *dashboard) mark() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.requests)
+}
+
+// apiCallsSince returns the API requests made since mark, as path?query.
+func (d *dashboard) apiCallsSince(mark int) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	for _, r := range d.requests[mark:] {
+		out = append(out, r.URL.RequestURI())
+	}
+	return out
+}
+
+// getJSON asks the server's API for path and decodes its answer into v.
+func (d *dashboard) getJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(d.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// healthPath is the data-health endpoint.
+const healthPath = "/api/v1/health/data"
 
 // --- a tab ---------------------------------------------------------------------
 
@@ -341,7 +347,7 @@ func (tb *tab) waitFor(expr string) {
 }
 
 // noProblems fails the test for every console error, exception and failed
-// asset request seen so far.
+// asset request seen since the last call.
 func (tb *tab) noProblems() {
 	tb.t.Helper()
 	tb.mu.Lock()
@@ -349,6 +355,14 @@ func (tb *tab) noProblems() {
 	for _, p := range tb.problems {
 		tb.t.Errorf("%s", p)
 	}
+	tb.problems = nil
+}
+
+// firstWords is the first word of each row of a table, in order.
+func firstWords(tb *tab, testid string) string {
+	tb.t.Helper()
+	return strings.Join(eval[[]string](tb, `[...document.querySelectorAll('[data-testid=`+testid+`] tbody tr')]
+		.map((r) => r.cells[0].innerText.split(' ')[0])`), " ")
 }
 
 // apiFailures returns the API answers of 400 and above seen so far.
@@ -406,22 +420,4 @@ func (tb *tab) screenshot(name string) {
 		tb.t.Fatal(err)
 	}
 	tb.t.Logf("screenshot: %s", path)
-}
-
-// requestTimings returns, for each request the page made, the server's
-// time to first byte in milliseconds, from the browser's resource timings.
-func (tb *tab) requestTimings() map[string]float64 {
-	tb.t.Helper()
-	raw := eval[json.RawMessage](tb, `JSON.stringify(Object.fromEntries(
-		[performance.getEntriesByType('navigation')[0], ...performance.getEntriesByType('resource')]
-			.map((e) => [new URL(e.name).pathname + new URL(e.name).search, e.responseStart - e.requestStart])))`)
-	var s string
-	var out map[string]float64
-	if err := json.Unmarshal(raw, &s); err != nil {
-		tb.t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(s), &out); err != nil {
-		tb.t.Fatal(err)
-	}
-	return out
 }

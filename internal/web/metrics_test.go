@@ -118,12 +118,17 @@ func TestMetricsEndpoints(t *testing.T) {
 				"time_to_restore.level": nil, "rework_rate.rate": 0.0, "rework_rate.deployments": 2.0,
 				"series.1.from": "2026-06-02T00:00:00Z", "series.1.deployment_frequency.deployments": 1.0,
 				"previous.deployment_frequency.deployments": 0.0, "repos.0.repo": "acme/api", "teams.0.team": "acme/backend",
-				"interval": "day"}},
+				"interval": "day", "thresholds.lead_time.elite": 86400.0, "thresholds.deployment_frequency.medium": 2592000.0,
+				"thresholds.change_failure_rate.high": 0.1, "thresholds.rework_rate": nil}},
 			{"/api/v1/pulls?" + week + "&by=deployed", map[string]any{
 				"total": 1.0, "pulls.0.repo": "acme/api", "pulls.0.number": 1.0, "pulls.0.author": "alice", "pulls.0.state": "merged",
 				"pulls.0.merged_at": "2026-06-02T13:00:00Z", "pulls.0.merge_commit_sha": fullSHA("b"), "pulls.0.coding_seconds": 90000.0,
 				"pulls.0.pickup_seconds": 3600.0, "pulls.0.review_seconds": 3600.0, "pulls.0.deploy_seconds": 3600.0,
-				"pulls.0.lead_time_seconds": 100800.0, "pulls.0.deployment": 2.0}},
+				"pulls.0.lead_time_seconds": 100800.0, "pulls.0.deployment": 2.0, "pulls.0.title": "One",
+				"pulls.0.html_url": "https://github.com/acme/api/pull/1"}},
+			{"/api/v1/pulls?" + week + "&by=merged&state=merged&author=ALICE&order=lead_time&limit=1", map[string]any{
+				"total": 1.0, "pulls.0.number": 1.0}},
+			{"/api/v1/pulls?" + week + "&author=bob", map[string]any{"total": 0.0}},
 			{"/api/v1/deployments?" + week, map[string]any{
 				"total": 2.0, "deployments.0.id": 2.0, "deployments.0.repo": "acme/api", "deployments.0.environment": "production",
 				"deployments.0.sha": fullSHA("b"), "deployments.0.status": "success", "deployments.0.finished_at": "2026-06-02T14:00:00Z",
@@ -134,10 +139,16 @@ func TestMetricsEndpoints(t *testing.T) {
 			// alice: opened 1 + merged 10; bob: a review, 3.
 			{"/api/v1/leaderboard?" + week, map[string]any{"group": "person", "entries.0.rank": 1.0, "entries.0.name": "alice",
 				"entries.0.score": 11.0, "entries.0.breakdown.pulls_merged.count": 1.0, "entries.0.previous_rank": nil,
-				"entries.0.previous_score": nil, "entries.1.name": "bob", "entries.1.breakdown.reviews.points": 3.0}},
+				"entries.0.previous_score": nil, "entries.1.name": "bob", "entries.1.breakdown.reviews.points": 3.0,
+				"entries.0.html_url": "https://github.com/alice", "entries.0.series": "<missing>"}},
+			// Daily: alice's 11 points and bob's 3 are all on 06-02.
+			{"/api/v1/leaderboard?" + week + "&series=true&interval=day", map[string]any{
+				"periods.1.from": "2026-06-02T00:00:00Z", "periods.6.to": "2026-06-08T00:00:00Z", "periods.7": "<missing>",
+				"entries.0.series.0": 0.0, "entries.0.series.1": 11.0, "entries.0.series.2": 0.0, "entries.1.series.1": 3.0}},
 			{"/api/v1/leaderboard?" + week + "&group=org", map[string]any{"entries.0.name": "Acme", "entries.1.name": "Independent"}},
 			{"/api/v1/leaderboard?" + week + "&group=team", map[string]any{"entries.0.name": "acme/backend", "entries.0.score": 11.0}},
 			{"/api/v1/repos", map[string]any{"repos.0.repo": "acme/api", "repos.0.teams.0": "acme/backend",
+				"repos.0.html_url":                  "https://github.com/acme/api",
 				"repos.0.production_environments.0": "production", "repos.0.last_deployment_at": "2026-06-02T14:00:00Z"}},
 			{"/api/v1/teams?org=acme", map[string]any{"teams.0.team": "acme/backend", "teams.0.repos.0": "acme/api", "teams.0.name": "Backend"}},
 			{"/api/v1/dora?" + week + "&team=backend", map[string]any{"deployment_frequency.deployments": 2.0}},
@@ -180,7 +191,9 @@ func TestMetricsValidation(t *testing.T) {
 		{"/api/v1/flow?org=initech", []string{"org"}},
 		{"/api/v1/leaderboard?group=company&limit=0", []string{"group", "limit"}},
 		{"/api/v1/leaderboard?group=team&company=Acme", []string{"company"}},
-		{"/api/v1/pulls?by=opened&state=draft&bots=maybe&cursor=zz", []string{"by", "state", "bots", "cursor"}},
+		{"/api/v1/pulls?by=opened&state=draft&bots=maybe&cursor=zz&order=slow", []string{"by", "state", "bots", "cursor", "order"}},
+		{"/api/v1/leaderboard?series=maybe", []string{"series"}},
+		{"/api/v1/leaderboard?series=true&interval=day&from=2025-01-01&to=2026-06-01", []string{"interval"}},
 		{"/api/v1/deployments?status=ok&failed=yes&limit=5000", []string{"status", "failed", "limit"}},
 		{"/api/v1/incidents?by=closed&source=pagerduty&linked=1x", []string{"by", "source", "linked"}},
 		{"/api/v1/repos?from=2026-01-01", []string{"from"}},

@@ -44,14 +44,10 @@
 
   // --- transport -------------------------------------------------------------
 
-  // calls counts requests in flight, made and failed, so pages can say when
-  // they have settled (the browser tests wait for that).
-  const calls = { inFlight: 0, made: 0, failed: 0 };
-
   function query(params) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params || {})) {
-      if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+      if (v !== undefined && v !== null && v !== '' && v !== false) q.set(k, String(v));
     }
     const s = q.toString();
     return s ? '?' + s : '';
@@ -61,43 +57,47 @@
     const headers = { Accept: 'application/json' };
     const t = token();
     if (t) headers.Authorization = 'Bearer ' + t;
-    calls.inFlight++;
-    calls.made++;
+    let resp;
     try {
-      let resp;
-      try {
-        resp = await fetch(path + query(params), { headers, credentials: 'same-origin' });
-      } catch (err) {
-        throw new APIError(0, `could not reach the server (${err.message})`, path);
-      }
-      const text = await resp.text();
-      let body = null;
-      try { body = text ? JSON.parse(text) : null; } catch { body = null; }
-      if (!resp.ok) {
-        const msg = typeof body?.error === 'string' ? body.error : (text.trim().slice(0, 200) || resp.statusText);
-        throw new APIError(resp.status, msg, path, body?.code);
-      }
-      if (!body || typeof body !== 'object') throw new APIError(resp.status, 'the answer is not a JSON object', path);
-      return body;
+      resp = await fetch(path + query(params), { headers, credentials: 'same-origin' });
     } catch (err) {
-      calls.failed++;
-      throw err;
-    } finally {
-      calls.inFlight--;
+      throw new APIError(0, `could not reach the server (${err.message})`, path);
     }
+    const text = await resp.text();
+    let body = null;
+    try { body = text ? JSON.parse(text) : null; } catch { body = null; }
+    if (!resp.ok) {
+      const msg = typeof body?.error === 'string' ? body.error : (text.trim().slice(0, 200) || resp.statusText);
+      throw new APIError(resp.status, msg, path, body?.code);
+    }
+    if (!body || typeof body !== 'object') throw new APIError(resp.status, 'the answer is not a JSON object', path);
+    return body;
   }
 
-  // list fetches the pages of a listing that pages with next_cursor, up to
-  // max items, and says whether it stopped short.
-  async function list(path, params, key, max) {
+  // Lists page with next_cursor; a page of the largest size the API allows
+  // keeps the calls few.
+  const PAGE = 1000;
+
+  // page fetches one page of a list after cursor: its items, the API's
+  // total of every match, and the next page's cursor ('' after the last).
+  async function page(path, params, key, cursor, limit) {
+    const body = await get(path, { ...params, limit, cursor });
+    return { items: arr(body[key]).map(obj), total: num(body.total), next: str(body.next_cursor) ?? '' };
+  }
+
+  // all fetches the pages of a list up to max items; truncated says the
+  // list stopped short of the API's total.
+  async function all(path, params, key, max) {
     let items = [];
     let cursor = '';
+    let total = null;
     for (;;) {
-      const body = await get(path, cursor ? { ...params, cursor } : params);
-      items = items.concat(arr(body[key]));
-      cursor = str(body.next_cursor);
+      const p = await page(path, params, key, cursor, Math.min(PAGE, max));
+      items = items.concat(p.items);
+      total = p.total;
+      cursor = p.next;
       if (!cursor || items.length >= max) {
-        return { items: items.slice(0, max), truncated: !!cursor || items.length > max };
+        return { items: items.slice(0, max), total, truncated: !!cursor || items.length > max };
       }
     }
   }
@@ -112,101 +112,115 @@
   // link is a web address the pages may put in an href: http(s) only.
   const link = (v) => (typeof v === 'string' && /^https?:\/\//i.test(v) ? v : null);
   function time(v) {
-    if (typeof v !== 'string' && typeof v !== 'number') return null;
+    if (typeof v !== 'string') return null;
     const d = new Date(v);
     return Number.isNaN(d.getTime()) ? null : d;
   }
-  // pick is the first of o's fields that is present.
-  function pick(o, names) {
-    for (const n of names) if (o[n] !== undefined && o[n] !== null) return o[n];
-    return null;
-  }
-  const START = ['start', 'period', 'from', 'time', 'date'];
   const LEVELS = ['elite', 'high', 'medium', 'low'];
-  function level(v) {
-    const s = typeof v === 'string' ? v.toLowerCase() : '';
-    return LEVELS.includes(s) ? s : null;
-  }
+  const level = (v) => (LEVELS.includes(v) ? v : null);
+  const spread = (s) => ({
+    median_seconds: num(s.median_seconds), p75_seconds: num(s.p75_seconds), p90_seconds: num(s.p90_seconds),
+  });
+  const period = (p) => ({ from: time(p.from), to: time(p.to) });
 
   // --- filters ---------------------------------------------------------------------
 
-  // params turns the dashboard's filters into the API's: repo, team, org,
-  // from and to (dates, to exclusive) and interval (day, week or month).
-  function params(f, withInterval) {
-    const p = { repo: f.repo, team: f.team, org: f.org, from: f.from, to: f.to };
-    if (withInterval) p.interval = f.interval;
-    return p;
-  }
+  // scope is the filters every metric endpoint takes: repo, team, org, from
+  // and to (dates, to exclusive).
+  const scope = (f) => ({ repo: f.repo, team: f.team, org: f.org, from: f.from, to: f.to });
 
   // --- GET /api/v1/dora ----------------------------------------------------------------
 
-  // One DORA summary, the same shape for the whole range and for each period
-  // of the series. Rates are fractions (0.25 is 25%).
-  function doraSummary(raw) {
+  // The five metrics of one period and scope. Rates are fractions (0.25 is 25%).
+  function doraValues(raw) {
     const df = obj(raw.deployment_frequency), lt = obj(raw.lead_time), cfr = obj(raw.change_failure_rate);
-    const ttr = obj(raw.time_to_restore), rw = obj(raw.rework_rate);
+    const ttr = obj(raw.time_to_restore), rw = obj(raw.rework_rate), dp = obj(lt.direct_pushes);
     return {
       deployment_frequency: {
-        deployments: num(df.deployments),
-        median_deploy_days_per_week: num(df.median_deploy_days_per_week),
-        level: level(df.level),
+        deployments: num(df.deployments), per_week: num(df.per_week),
+        median_deploy_days_per_week: num(df.median_deploy_days_per_week), level: level(df.level),
       },
       lead_time: {
-        median_seconds: num(lt.median_seconds), p75_seconds: num(lt.p75_seconds),
-        p90_seconds: num(lt.p90_seconds), changes: num(lt.changes), level: level(lt.level),
+        ...spread(lt), changes: num(lt.changes), level: level(lt.level),
+        direct_pushes: { ...spread(dp), commits: num(dp.commits) },
       },
       change_failure_rate: {
-        rate: num(cfr.rate), failed_deployments: num(cfr.failed_deployments),
-        deployments: num(cfr.deployments), level: level(cfr.level),
+        rate: num(cfr.rate), failed_deployments: num(cfr.failed_deployments), deployments: num(cfr.deployments), level: level(cfr.level),
       },
-      time_to_restore: { median_seconds: num(ttr.median_seconds), incidents: num(ttr.incidents), level: level(ttr.level) },
-      rework_rate: { rate: num(rw.rate), deployments: num(rw.deployments), level: level(rw.level) },
+      time_to_restore: { ...spread(ttr), incidents: num(ttr.incidents), level: level(ttr.level) },
+      rework_rate: {
+        rate: num(rw.rate), rework_deployments: num(rw.rework_deployments), deployments: num(rw.deployments), level: level(rw.level),
+      },
     };
   }
 
-  // The main value of each metric, as the series plots it.
-  const MAIN = {
-    deployment_frequency: 'deployments', lead_time: 'median_seconds', change_failure_rate: 'rate',
-    time_to_restore: 'median_seconds', rework_rate: 'rate',
-  };
-
-  // The series is a list of periods, each with its start and the summary's
-  // fields. A series keyed by metric ({"lead_time": [{start, value}]}) is
-  // folded into the same shape.
-  function doraSeries(raw) {
-    if (Array.isArray(raw)) {
-      return raw.map((p) => ({ ...doraSummary(obj(p)), start: time(pick(obj(p), START)) })).filter((p) => p.start);
+  // thresholds are the level boundaries the server rated by, elite first:
+  // deployment frequency as the longest average time between deployments
+  // (seconds), durations as seconds a median is below, rates as the most a
+  // rate may be. null for a metric without levels.
+  function thresholds(raw) {
+    const out = {};
+    for (const k of ['deployment_frequency', 'lead_time', 'change_failure_rate', 'time_to_restore', 'rework_rate']) {
+      const t = obj(raw[k]);
+      const b = { elite: num(t.elite), high: num(t.high), medium: num(t.medium) };
+      out[k] = b.elite !== null && b.high !== null && b.medium !== null ? b : null;
     }
-    const byStart = new Map();
-    for (const [metric, field] of Object.entries(MAIN)) {
-      for (const pt of arr(obj(raw)[metric]).map(obj)) {
-        const t = time(pick(pt, START));
-        if (!t) continue;
-        if (!byStart.has(t.getTime())) byStart.set(t.getTime(), { ...doraSummary({}), start: t });
-        byStart.get(t.getTime())[metric][field] = num(pick(pt, ['value', field]));
-      }
-    }
-    return [...byStart.values()].sort((a, b) => a.start - b.start);
+    return out;
   }
 
+  // dora is the summary of the range with the previous period of equal
+  // length, the series over the interval, and a row per repository and team.
   async function dora(f) {
-    const raw = await get('/api/v1/dora', params(f, true));
-    return { ...doraSummary(raw), series: doraSeries(raw.series), thresholds: raw.thresholds ?? null };
+    const raw = await get('/api/v1/dora', { ...scope(f), interval: f.interval });
+    return {
+      ...doraValues(raw),
+      previous: { ...period(obj(raw.previous)), ...doraValues(obj(raw.previous)) },
+      series: arr(raw.series).map(obj).map((p) => ({ ...period(p), ...doraValues(p) })).filter((p) => p.from),
+      repos: arr(raw.repos).map(obj).map((r) => ({ repo: str(r.repo), ...doraValues(r) })).filter((r) => r.repo),
+      teams: arr(raw.teams).map(obj).map((t) => ({ team: str(t.team), name: str(t.name), ...doraValues(t) })).filter((t) => t.team),
+      thresholds: thresholds(obj(raw.thresholds)),
+    };
+  }
+
+  // --- GET /api/v1/flow ------------------------------------------------------------------------------
+
+  function flowValues(raw) {
+    const tp = obj(raw.throughput);
+    return {
+      coding: spread(obj(raw.coding)), pickup: spread(obj(raw.pickup)), review: spread(obj(raw.review)), deploy: spread(obj(raw.deploy)),
+      throughput: { opened: num(tp.opened), merged: num(tp.merged), closed_unmerged: num(tp.closed_unmerged) },
+    };
+  }
+
+  async function flow(f) {
+    const raw = await get('/api/v1/flow', { ...scope(f), interval: f.interval });
+    return {
+      ...flowValues(raw),
+      previous: flowValues(obj(raw.previous)),
+      series: arr(raw.series).map(obj).map((p) => ({ ...period(p), ...flowValues(p) })).filter((p) => p.from),
+    };
   }
 
   // --- GET /api/v1/leaderboard -------------------------------------------------------------
 
-  async function leaderboard(f, group) {
-    const raw = await get('/api/v1/leaderboard', { ...params(f), group });
+  const KINDS = ['pulls_merged', 'pulls_opened', 'reviews', 'issues', 'comments'];
+
+  // leaderboard ranks people, teams or companies (group person, team, org).
+  // With series, each entry carries its score in every period of f.interval.
+  async function leaderboard(f, group, withSeries) {
+    const raw = await get('/api/v1/leaderboard', {
+      ...scope(f), group, series: withSeries ? 'true' : '', interval: withSeries ? f.interval : '',
+    });
     return {
+      total: num(raw.total),
+      periods: arr(raw.periods).map(obj).map(period),
       entries: arr(raw.entries).map(obj).map((e) => ({
-        rank: num(e.rank),
-        name: str(e.name) ?? str(e.login) ?? '—',
-        login: str(e.login),
-        score: num(e.score),
-        breakdown: Object.fromEntries(Object.entries(obj(e.breakdown)).filter(([, v]) => num(v) !== null)),
-        previous_rank: num(e.previous_rank),
-        previous_score: num(e.previous_score),
+        rank: num(e.rank), name: str(e.name) ?? '—', title: str(e.title), score: num(e.score),
+        // count and points of each kind of contribution
+        breakdown: Object.fromEntries(KINDS.map((k) => [k, { count: num(obj(obj(e.breakdown)[k]).count), points: num(obj(obj(e.breakdown)[k]).points) }])),
+        previous_rank: num(e.previous_rank), previous_score: num(e.previous_score),
+        companies: arr(e.companies).map(str).filter(Boolean),
+        url: link(e.html_url),
         series: Array.isArray(e.series) ? e.series.map(num) : null,
       })),
     };
@@ -215,102 +229,107 @@
   // --- GET /api/v1/pulls ---------------------------------------------------------------------
 
   function pull(p) {
-    const repo = str(pick(p, ['repo', 'repository'])), number = num(p.number);
     return {
-      repo, number, title: str(p.title), author: str(pick(p, ['author', 'user'])),
-      state: str(p.state)?.toLowerCase() ?? null,
-      created_at: time(pick(p, ['created_at', 'opened_at'])), merged_at: time(p.merged_at),
-      merge_commit_sha: str(p.merge_commit_sha),
+      repo: str(p.repo), number: num(p.number), title: str(p.title), author: str(p.author), bot: bool(p.bot), state: str(p.state),
+      created_at: time(p.created_at), merged_at: time(p.merged_at), closed_at: time(p.closed_at),
       coding_seconds: num(p.coding_seconds), pickup_seconds: num(p.pickup_seconds),
       review_seconds: num(p.review_seconds), deploy_seconds: num(p.deploy_seconds),
-      lead_time_seconds: num(p.lead_time_seconds),
-      deployment: pick(p, ['deployment', 'deployment_id']),
-      // GitHub's web address when the API gives none.
-      url: link(p.html_url) ?? (repo && number !== null ? `https://github.com/${repo}/pull/${number}` : null),
+      lead_time_seconds: num(p.lead_time_seconds), deployment: num(p.deployment), deployed_at: time(p.deployed_at),
+      url: link(p.html_url),
     };
   }
 
-  // pulls lists pull requests for the filters. The API is given only the
-  // common filters; pages narrow by state and author themselves.
-  async function pulls(f, max = 5000) {
-    const r = await list('/api/v1/pulls', params(f), 'pulls', max);
-    return { pulls: r.items.map(obj).map(pull), truncated: r.truncated };
+  // pulls is one page of pull requests: o.by (created, merged, closed,
+  // deployed) picks the time that falls in the range; o.state, o.author and
+  // o.bots (false: none opened by bots) narrow it, o.order (newest, oldest,
+  // lead_time) sorts it and o.limit sizes it.
+  async function pulls(f, o) {
+    const raw = await get('/api/v1/pulls', {
+      ...scope(f), by: o.by, state: o.state, author: o.author, bots: o.bots === false ? 'false' : '', order: o.order, limit: o.limit,
+    });
+    return { pulls: arr(raw.pulls).map(obj).map(pull), total: num(raw.total) };
+  }
+
+  // pullPage is one page of pull requests whose o.by time falls in the
+  // range, newest first, after cursor.
+  async function pullPage(f, o, cursor, limit) {
+    const p = await page('/api/v1/pulls', { ...scope(f), by: o.by }, 'pulls', cursor, limit);
+    return { ...p, items: p.items.map(pull) };
   }
 
   // --- GET /api/v1/deployments and /api/v1/incidents ---------------------------------------------
 
   function deployment(d) {
     return {
-      id: pick(d, ['id']), repo: str(d.repo), environment: str(d.environment) ?? '(none)', sha: str(d.sha),
-      status: str(d.status)?.toLowerCase() ?? null, finished_at: time(d.finished_at), source: str(d.source),
-      changes: arr(d.changes).map(num).filter((n) => n !== null),
-      failed: bool(d.failed), rollback: bool(pick(d, ['rollback', 'rolled_back'])),
-      production: bool(d.production), url: link(pick(d, ['html_url', 'url'])),
+      id: num(d.id), repo: str(d.repo), environment: str(d.environment) ?? '(none)', sha: str(d.sha),
+      status: str(d.status), finished_at: time(d.finished_at), source: str(d.source), url: link(d.url),
+      production: bool(d.production), counted: bool(d.counted),
+      changes: arr(d.changes).map(num).filter((n) => n !== null), failed: bool(d.failed), rework: bool(d.rework),
     };
   }
 
-  // isProduction: the API's own "production" flag, else the default
-  // production environment names of issue 8 (the server may configure others).
-  const PRODUCTION = /^(production|prod|live)$/i;
-  const isProduction = (d) => d.production ?? PRODUCTION.test(d.environment);
+  // Deployments that finished in the range: o.environment ('' for the
+  // production ones, 'all', or a name), o.status, o.failed and o.rework
+  // narrow them.
+  const deploymentParams = (f, o) => ({ ...scope(f), environment: o.environment, status: o.status, failed: o.failed, rework: o.rework });
 
-  async function deployments(f, max = 5000) {
-    const r = await list('/api/v1/deployments', params(f), 'deployments', max);
-    return { deployments: r.items.map(obj).map(deployment), truncated: r.truncated };
+  // deployments lists them, up to max.
+  async function deployments(f, o = {}, max = 5000) {
+    const r = await all('/api/v1/deployments', deploymentParams(f, o), 'deployments', max);
+    return { ...r, items: r.items.map(deployment) };
+  }
+
+  // deploymentPage is one page of them, newest first, after cursor.
+  async function deploymentPage(f, o, cursor, limit) {
+    const p = await page('/api/v1/deployments', deploymentParams(f, o), 'deployments', cursor, limit);
+    return { ...p, items: p.items.map(deployment) };
   }
 
   function incident(i) {
     return {
-      id: pick(i, ['id']), repo: str(i.repo), title: str(i.title), source: str(i.source),
-      opened_at: time(pick(i, ['opened_at', 'created_at'])), resolved_at: time(pick(i, ['resolved_at', 'closed_at'])),
-      deployment: pick(i, ['deployment', 'deployment_id']), url: link(pick(i, ['html_url', 'url'])),
+      id: num(i.id), repo: str(i.repo), title: str(i.title), source: str(i.source), url: link(i.url),
+      opened_at: time(i.opened_at), resolved_at: time(i.resolved_at), restore_seconds: num(i.restore_seconds),
+      deployment: num(i.deployment), link: str(i.link),
     };
   }
 
-  async function incidents(f, max = 5000) {
-    const r = await list('/api/v1/incidents', params(f), 'incidents', max);
-    return { incidents: r.items.map(obj).map(incident), truncated: r.truncated };
+  // incidents lists incidents whose o.by time (opened, resolved) falls in
+  // the range, up to max.
+  async function incidents(f, o = {}, max = 5000) {
+    const r = await all('/api/v1/incidents', { ...scope(f), by: o.by }, 'incidents', max);
+    return { ...r, items: r.items.map(incident) };
   }
 
-  // --- GET /api/v1/flow ------------------------------------------------------------------------------
-
-  // A phase's median is "coding_seconds" (the pull requests' own field name)
-  // or {"coding": {"median_seconds": …}}.
-  const phase = (p, name) => num(p[name + '_seconds']) ?? num(obj(p[name]).median_seconds);
-
-  function flowPoint(p) {
-    const tp = obj(p.throughput);
-    return {
-      start: time(pick(p, START)),
-      coding: phase(p, 'coding'), pickup: phase(p, 'pickup'), review: phase(p, 'review'), deploy: phase(p, 'deploy'),
-      opened: num(tp.opened) ?? num(p.opened), merged: num(tp.merged) ?? num(p.merged),
-    };
-  }
-
-  async function flow(f) {
-    const raw = await get('/api/v1/flow', params(f, true));
-    return { ...flowPoint(obj(raw.summary ?? raw)), series: arr(raw.series).map(obj).map(flowPoint).filter((p) => p.start) };
+  // incidentPage is one page of them, newest first, after cursor.
+  async function incidentPage(f, o, cursor, limit) {
+    const p = await page('/api/v1/incidents', { ...scope(f), by: o.by }, 'incidents', cursor, limit);
+    return { ...p, items: p.items.map(incident) };
   }
 
   // --- GET /api/v1/repos and /api/v1/teams ----------------------------------------------------------------
 
-  async function repos() {
-    const raw = await get('/api/v1/repos');
-    return arr(raw.repos).map((r) => {
-      if (typeof r === 'string') r = { name: r };
-      r = obj(r);
-      const name = str(pick(r, ['full_name', 'repo', 'name']));
-      return { name, org: str(pick(r, ['owner', 'org'])) ?? name?.split('/')[0] ?? null };
-    }).filter((r) => r.name);
+  // The lists change rarely and several parts of a page use them: one call
+  // each per page load.
+  let reposCall = null, teamsCall = null;
+
+  function repos() {
+    reposCall ??= get('/api/v1/repos').then((raw) => arr(raw.repos).map(obj).map((r) => ({
+      repo: str(r.repo), owner: str(r.owner), url: link(r.html_url), teams: arr(r.teams).map(str).filter(Boolean),
+    })).filter((r) => r.repo));
+    return reposCall;
   }
 
-  async function teams() {
-    const raw = await get('/api/v1/teams');
-    return arr(raw.teams).map((t) => {
-      if (typeof t === 'string') t = { slug: t };
-      t = obj(t);
-      return { name: str(pick(t, ['slug', 'name'])), label: str(t.name), org: str(pick(t, ['org', 'organization'])) };
-    }).filter((t) => t.name);
+  function teams() {
+    teamsCall ??= get('/api/v1/teams').then((raw) => arr(raw.teams).map(obj).map((t) => ({
+      team: str(t.team), org: str(t.org), slug: str(t.slug), name: str(t.name),
+    })).filter((t) => t.team));
+    return teamsCall;
+  }
+
+  // pullURL links a pull request of a repository the repository list knows.
+  async function pullURLs() {
+    const byRepo = new Map((await repos()).map((r) => [r.repo, r.url]));
+    return (repo, number) => (byRepo.get(repo) ? `${byRepo.get(repo)}/pull/${number}` : null);
   }
 
   // --- GET /api/v1/health/data (docs/API.md) ------------------------------------------------------------------
@@ -356,7 +375,7 @@
   }
 
   S.api = {
-    APIError, calls, token, setToken, forgetToken, get,
-    dora, leaderboard, pulls, deployments, isProduction, incidents, flow, repos, teams, dataHealth,
+    APIError, token, setToken, forgetToken,
+    dora, flow, leaderboard, pulls, pullPage, deployments, deploymentPage, incidents, incidentPage, repos, teams, pullURLs, dataHealth,
   };
 })(window.Sextant = window.Sextant || {});

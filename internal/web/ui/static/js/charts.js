@@ -189,7 +189,9 @@
   }
 
   // timeline draws one lane per environment and one for incidents.
-  //   lanes: [{name, items: [{kind, at: Date, title, id}]}], links: [[incidentId, deploymentId]]
+  //   lanes: [{name, items: [{kind, at: Date, title, key}]}], links: [[key, key]]
+  // (a dashed line between the marks of two keys, such as an incident and
+  // the deployment it is blamed on)
   // It is drawn at the width of its box (width), so text keeps its size on
   // a phone.
   function timeline({ lanes, from, to, summary, links, width }) {
@@ -214,12 +216,11 @@
         t.textContent = it.title;
         m.append(t);
         g.append(m);
-        if (it.id !== undefined && it.id !== null) pos.set(it.kind + ':' + it.id, [x(it.at), y]);
+        if (it.key) pos.set(it.key, [x(it.at), y]);
       }
     });
-    for (const [inc, dep] of links || []) {
-      const a = pos.get('incident:' + inc);
-      const b = ['success', 'caused', 'failure', 'rollback'].map((k) => pos.get(k + ':' + dep)).find(Boolean);
+    for (const [from, to] of links || []) {
+      const a = pos.get(from), b = pos.get(to);
       if (a && b) g.prepend(svg('line', { x1: a[0], y1: a[1], x2: b[0], y2: b[1], class: 'link' }));
     }
     const axisY = top + lanes.length * laneH + 6;

@@ -10,12 +10,17 @@
 
   const sha = (d) => el('code', null, fmt.sha(d.sha));
 
-  function deploymentRow(d) {
+  // deploymentRow is one deployment; pullURL(repo, number) links the pull
+  // requests it shipped (null: no link).
+  function deploymentRow(d, pullURL) {
     return [
       fmt.dateTime(d.finished_at), d.repo ?? fmt.DASH, d.environment, d.url ? el('a', { href: d.url }, sha(d)) : sha(d),
       d.status ?? fmt.DASH, d.source ?? fmt.DASH,
       d.changes.length
-        ? d.changes.map((n, i) => [i ? ', ' : '', d.repo ? el('a', { href: `https://github.com/${d.repo}/pull/${n}` }, '#' + n) : '#' + n])
+        ? d.changes.map((n, i) => {
+          const u = d.repo ? pullURL?.(d.repo, n) : null;
+          return [i ? ', ' : '', u ? el('a', { href: u }, '#' + n) : '#' + n];
+        })
         : fmt.DASH,
       d.failed === null ? fmt.DASH : d.failed ? 'yes' : 'no',
     ];
@@ -27,10 +32,9 @@
   function incidentRow(i) {
     const title = i.title ?? `#${i.id}`;
     return [
-      fmt.dateTime(i.opened_at), fmt.dateTime(i.resolved_at),
-      fmt.duration(i.opened_at && i.resolved_at ? (i.resolved_at - i.opened_at) / 1000 : null),
+      fmt.dateTime(i.opened_at), fmt.dateTime(i.resolved_at), fmt.duration(i.restore_seconds),
       i.repo ?? fmt.DASH, i.url ? el('a', { href: i.url }, title) : title,
-      i.source ?? fmt.DASH, i.deployment === null ? 'none' : String(i.deployment),
+      i.source ?? fmt.DASH, i.deployment === null ? 'none' : String(i.deployment) + (i.link ? ` (${i.link.replace('_', ' ')})` : ''),
     ];
   }
 

@@ -3,10 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fill, plural, fmt, shown, levelBadge, change, emptyState, code, href } = S.ui;
-  const DAY = 86400, HOUR = 3600;
-
-  const perWeek = (m, days) => (m.deployments === null ? null : (m.deployments / days) * 7);
+  const { el, plural, fmt, shown, levelBadge, change, emptyState, code, href } = S.ui;
 
   // METRICS lists the DORA metrics in the order they are shown. value is
   // the number a tile shows; drill names the list behind it (DORA page).
@@ -14,7 +11,8 @@
     {
       key: 'deployment_frequency', field: 'deployments', label: 'Deployment frequency', better: 'higher',
       format: (v) => fmt.number(v, 0), unit: 'deployments', integer: true,
-      detail: (m, days) => `${fmt.number(perWeek(m, days))} a week · median ${fmt.number(m.median_deploy_days_per_week)} days a week with a deployment`,
+      detail: (m) => `${fmt.number(m.per_week)} a week · median ${fmt.number(m.median_deploy_days_per_week)} ` +
+        `${m.median_deploy_days_per_week === 1 ? 'day' : 'days'} a week with a deployment`,
       drill: 'deployments', count: (m) => m.deployments, noun: 'deployment',
     },
     {
@@ -34,33 +32,26 @@
     },
     {
       key: 'rework_rate', field: 'rate', label: 'Rework rate', better: 'lower', format: fmt.percent, unit: 'of deployments',
-      detail: (m) => `of ${plural(m.deployments, 'deployment')} were unplanned fixes`,
-      drill: null, noun: 'deployment',
+      detail: (m) => `${fmt.number(m.rework_deployments, 0)} of ${plural(m.deployments, 'deployment')} were unplanned fixes`,
+      drill: 'rework', count: (m) => m.rework_deployments, noun: 'rework deployment',
     },
   ];
 
-  // Default level boundaries, from the 2023 State of DevOps report (the
-  // API's defaults; docs/METRICS.md). A server with other thresholds says
-  // so in the answer's "thresholds", which then wins. Deployment frequency
-  // is per day, higher is better; the others are upper bounds.
-  const DEFAULT_THRESHOLDS = {
-    deployment_frequency: { elite: 1, high: 1 / 7, medium: 1 / 30 },
-    lead_time: { elite: DAY, high: 7 * DAY, medium: 30 * DAY },
-    change_failure_rate: { elite: 0.05, high: 0.10, medium: 0.15 },
-    time_to_restore: { elite: HOUR, high: DAY, medium: 7 * DAY },
-  };
-  const PERIOD_DAYS = { day: 1, week: 7, month: 30.44 };
+  // Nominal lengths of the series' periods, in seconds.
+  const PERIOD_SECONDS = { day: 86400, week: 7 * 86400, month: 30.44 * 86400 };
 
-  // bands are the value ranges of each level, in the units a series plots
-  // (deployments per period for deployment frequency).
+  // bands are the value ranges of each level, in the units a series plots,
+  // from the thresholds the server rated by (null: the metric has no
+  // levels). Deployment frequency's thresholds are the longest average time
+  // between deployments; a series plots deployments per period.
   function bands(key, interval, thresholds) {
-    const t = { ...DEFAULT_THRESHOLDS[key], ...(thresholds?.[key] || {}) };
-    if (!DEFAULT_THRESHOLDS[key]) return null;
+    const t = thresholds?.[key];
+    if (!t) return null;
     if (key === 'deployment_frequency') {
-      const k = PERIOD_DAYS[interval] || 1;
+      const per = (between) => (PERIOD_SECONDS[interval] || PERIOD_SECONDS.day) / between;
       return [
-        { level: 'low', lo: 0, hi: t.medium * k }, { level: 'medium', lo: t.medium * k, hi: t.high * k },
-        { level: 'high', lo: t.high * k, hi: t.elite * k }, { level: 'elite', lo: t.elite * k, hi: Infinity },
+        { level: 'low', lo: 0, hi: per(t.medium) }, { level: 'medium', lo: per(t.medium), hi: per(t.high) },
+        { level: 'high', lo: per(t.high), hi: per(t.elite) }, { level: 'elite', lo: per(t.elite), hi: Infinity },
       ];
     }
     return [
@@ -87,7 +78,7 @@
 
   // tile shows one metric: value, level, change against the previous
   // period, trend, details and (with drill) a link to what it counts.
-  function tile(m, cur, prev, series, days, drill) {
+  function tile(m, cur, prev, series, drill) {
     const mc = cur[m.key];
     const v = value(cur, m);
     const id = 'metric-' + m.key.replaceAll('_', '-');
@@ -95,10 +86,10 @@
     return el('article', { class: 'tile', 'data-testid': id, 'data-level': mc.level ?? '' },
       el('h3', null, m.label),
       el('p', { class: 'big' }, shown(id + '-value', v, m.format(v)), ' ', el('span', { class: 'unit' }, m.unit)),
-      el('p', { class: 'badges' }, DEFAULT_THRESHOLDS[m.key] ? levelBadge(mc.level, id + '-level') : null, ' ',
+      el('p', { class: 'badges' }, cur.thresholds?.[m.key] ? levelBadge(mc.level, id + '-level') : null, ' ',
         prev ? change(v, value(prev, m), m.better, m.format, id + '-change', m.field === 'rate') : null),
       series ? S.charts.sparkline(series.map((p) => value(p, m)), m.label + ' per period') : null,
-      el('p', { class: 'detail' }, m.detail(mc, days)),
+      el('p', { class: 'detail' }, m.detail(mc)),
       drill && m.drill && count
         ? el('p', null, el('a', { href: href('/dora', { drill: m.drill }) + '#drilldown', 'data-testid': id + '-drill' },
           `List the ${plural(count, m.noun)}`, el('span', { 'aria-hidden': 'true' }, ' →')))

@@ -48,6 +48,13 @@
   // Column options: num (right-aligned figures), time (kept on one line).
   const cellClass = (c) => [c?.num && 'num', c?.time && 'nowrap'].filter(Boolean).join(' ') || null;
 
+  // tableRow is one row of a table of these columns.
+  function tableRow(columns, r) {
+    return el('tr', null, r.map((cell, i) =>
+      el(i === 0 && columns[0].rowHeader ? 'th' : 'td',
+        { class: cellClass(columns[i]), scope: i === 0 && columns[0].rowHeader ? 'row' : null }, cell)));
+  }
+
   // table builds a captioned table in a scrollable, focusable region (so a
   // keyboard can scroll it on a phone).
   function table({ caption, columns, rows, testid, captionHidden }) {
@@ -56,9 +63,7 @@
         el('caption', { class: captionHidden ? 'sr-only' : null }, caption),
         el('thead', null, el('tr', null, columns.map((c) =>
           el('th', { scope: 'col', class: c.num ? 'num' : null }, c.label)))),
-        el('tbody', null, rows.map((r) => el('tr', null, r.map((cell, i) =>
-          el(i === 0 && columns[0].rowHeader ? 'th' : 'td',
-            { class: cellClass(columns[i]), scope: i === 0 && columns[0].rowHeader ? 'row' : null }, cell)))))));
+        el('tbody', null, rows.map((r) => tableRow(columns, r)))));
   }
 
   // fill replaces host's children (null children are left out).
@@ -185,24 +190,6 @@
     return f;
   }
 
-  // previous is the same scope over the period of equal length before.
-  function previous(f) {
-    const from = new Date(f.fromDate.getTime() - f.days * DAY);
-    return { ...f.api, from: ymd(from), to: ymd(f.fromDate) };
-  }
-
-  // split cuts the range into n consecutive parts (for trend lines).
-  function split(f, n) {
-    const out = [];
-    const step = (f.toDate - f.fromDate) / n;
-    for (let i = 0; i < n; i++) {
-      const a = new Date(Math.round((f.fromDate.getTime() + i * step) / DAY) * DAY);
-      const b = new Date(Math.round((f.fromDate.getTime() + (i + 1) * step) / DAY) * DAY);
-      if (b > a) out.push({ ...f.api, from: ymd(a), to: ymd(b) });
-    }
-    return out;
-  }
-
   // href builds a dashboard URL that keeps the current scope filters and
   // sets (or, with "", removes) the given parameters.
   function href(path, set) {
@@ -278,9 +265,9 @@
     const [repos, teams] = await Promise.allSettled([S.api.repos(), S.api.teams()]);
     const r = repos.status === 'fulfilled' ? repos.value : [];
     const t = teams.status === 'fulfilled' ? teams.value : [];
-    options('dl-repo', r.map((x) => x.name));
-    options('dl-team', t.map((x) => x.name));
-    options('dl-org', [...r.map((x) => x.org), ...t.map((x) => x.org)]);
+    options('dl-repo', r.map((x) => x.repo));
+    options('dl-team', t.map((x) => x.team));
+    options('dl-org', [...r.map((x) => x.owner), ...t.map((x) => x.org)]);
   }
 
   // --- states -------------------------------------------------------------------------
@@ -388,7 +375,7 @@
   }
 
   S.ui = {
-    DAY, el, append, fill, shown, table, code, plural, fmt, levelBadge, change, readFilters, previous, split, href,
+    DAY, el, append, fill, shown, table, tableRow, code, plural, fmt, levelBadge, change, readFilters, href,
     emptyState, errorState, section, page, ymd,
   };
 })(window.Sextant = window.Sextant || {});

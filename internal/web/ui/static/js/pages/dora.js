@@ -5,29 +5,13 @@
 
   const { el, fill, plural, fmt, section, emptyState, code, href, shown, table, levelBadge } = S.ui;
   const { METRICS } = S.dora;
-  const MAX_ROWS = 40; // one API call per row: beyond this, narrow the scope
-  const PARALLEL = 4;
-
-  // eachLimited maps items through fn with at most n calls in flight.
-  async function eachLimited(items, n, fn) {
-    const out = new Array(items.length);
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        try { out[i] = { ok: true, value: await fn(items[i]) }; } catch (err) { out[i] = { ok: false, err }; }
-      }
-    }));
-    return out;
-  }
 
   function drawCharts(host, d, f) {
-    if (!d.series.length) {
-      fill(host, S.dora.isEmpty(d) ? S.dora.emptyHelp()
-        : emptyState('The API gave no series for this range.', 'Try another interval or range.'));
+    if (S.dora.isEmpty(d)) {
+      fill(host, S.dora.emptyHelp());
       return;
     }
-    const x = d.series.map((p) => p.start);
+    const x = d.series.map((p) => p.from);
     const figs = METRICS.map((m) => {
       const values = d.series.map((p) => S.dora.value(p, m));
       const known = values.filter((v) => v !== null);
@@ -45,94 +29,80 @@
 
   // --- tables per repository and team ---------------------------------------------
 
-  function cell(m, d, scopeParams, testid) {
+  function cell(m, d, scopeParams, testid, thresholds) {
     const v = S.dora.value(d, m);
     const lvl = d[m.key].level;
     const text = shown(testid, v, m.format(v));
     const count = m.count ? m.count(d[m.key]) : null;
     return el('span', { class: 'cell' },
       m.drill && count ? el('a', { href: href('/dora', { ...scopeParams, drill: m.drill }) + '#drilldown', title: `List the ${plural(count, m.noun)}` }, text) : text,
-      lvl ? [' ', levelBadge(lvl)] : null);
+      lvl && thresholds?.[m.key] ? [' ', levelBadge(lvl)] : null);
   }
 
-  async function scopeTable(host, kind, names, f) {
+  // scopeTable is the API's breakdown rows: kind "repo" (name in row.repo)
+  // or "team" (row.team, its display name in row.name).
+  function scopeTable(host, kind, rows, d, f) {
     const label = kind === 'repo' ? 'repository' : 'team';
-    if (!names.length) {
+    if (!rows.length) {
       fill(host, kind === 'repo'
         ? emptyState('No repositories known yet.', 'Set ', code('github.orgs'), ' or ', code('github.repos'),
           ' and ', code('github.token'), ', or report CI events for a repository.')
-        : emptyState('No teams known yet.', 'Teams are synced from GitHub organizations: set ', code('github.orgs'),
+        : emptyState(f.repo ? `No team owns ${f.repo}.` : 'No teams known yet.', 'Teams are synced from GitHub organizations: set ', code('github.orgs'),
           ' and a ', code('github.token'), ' that can read the organization.'));
       return;
     }
-    const shownNames = names.slice(0, MAX_ROWS);
-    const results = await eachLimited(shownNames, PARALLEL, (n) => S.api.dora({ ...f.api, [kind]: n }));
-    const failed = results.find((r) => !r.ok);
-    if (failed && results.every((r) => !r.ok)) throw failed.err;
-    const rows = shownNames.map((n, i) => {
-      const r = results[i];
-      const link = el('a', { href: href('/dora', { [kind]: n }) }, n);
-      if (!r.ok) return [link, el('span', { class: 'note', 'data-testid': 'error' }, `${r.err.status || ''} ${r.err.message}`), '', '', '', ''];
-      return [link, ...METRICS.map((m) => cell(m, r.value, { [kind]: n }, `${kind}-${n}-${m.key}`))];
-    });
-    fill(host, 
-      table({
-        caption: `DORA metrics by ${label}, ${f.days} days`, testid: 'table-' + kind,
-        columns: [{ label: label[0].toUpperCase() + label.slice(1), rowHeader: true }, ...METRICS.map((m) => ({ label: m.label, num: true }))],
-        rows,
+    fill(host, table({
+      caption: `DORA metrics by ${label}, ${f.days} days`, testid: 'table-' + kind,
+      columns: [{ label: label[0].toUpperCase() + label.slice(1), rowHeader: true }, ...METRICS.map((m) => ({ label: m.label, num: true }))],
+      rows: rows.map((r) => {
+        const name = r[kind];
+        const scope = kind === 'repo' ? { repo: name } : { team: name };
+        return [el('a', { href: href('/dora', scope), 'data-testid': `${kind}-row` }, kind === 'team' && r.name ? `${r.name} (${name})` : name),
+          ...METRICS.map((m) => cell(m, r, scope, `${kind}-${name}-${m.key}`, d.thresholds))];
       }),
-      names.length > MAX_ROWS ? el('p', { class: 'note' }, `Showing the first ${MAX_ROWS} of ${names.length}: filter by organization or team to see the others.`) : null);
+    }));
   }
 
   // --- drill-down ----------------------------------------------------------------
 
-  // What deployment frequency counts.
-  const isProductionSuccess = (d) => S.api.isProduction(d) && d.status === 'success';
-  const deploymentList = (list) => ({ columns: S.lists.DEPLOYMENT_COLUMNS, rows: list.map(S.lists.deploymentRow) });
+  // Each list is the API's drill-down for its number (docs/API.md): the same
+  // scope and range, so its total is the number shown. It is read a page at
+  // a time; "Show more" reads the next.
+  const DRILL_PAGE = 500;
+
+  const deploymentDrill = (o) => ({
+    columns: S.lists.DEPLOYMENT_COLUMNS,
+    async page(f, cursor) {
+      const [p, pullURL] = await Promise.all([S.api.deploymentPage(f.api, { status: 'success', ...o }, cursor, DRILL_PAGE),
+        S.api.pullURLs().catch(() => null)]);
+      return { ...p, rows: p.items.map((d) => S.lists.deploymentRow(d, pullURL)) };
+    },
+  });
 
   const DRILLS = {
-    deployments: {
-      metric: 'deployment_frequency', what: 'successful production deployments',
-      async load(f) {
-        const r = await S.api.deployments(f.api);
-        const list = r.deployments.filter(isProductionSuccess);
-        return { count: list.length, truncated: r.truncated, ...deploymentList(list) };
-      },
-    },
-    failures: {
-      metric: 'change_failure_rate', what: 'production deployments that caused a failure',
-      async load(f) {
-        const r = await S.api.deployments(f.api);
-        const list = r.deployments.filter((d) => isProductionSuccess(d) && d.failed === true);
-        return { count: list.length, truncated: r.truncated, ...deploymentList(list) };
-      },
-    },
+    deployments: { metric: 'deployment_frequency', what: 'successful production deployments', ...deploymentDrill({}) },
+    failures: { metric: 'change_failure_rate', what: 'production deployments that caused a failure', ...deploymentDrill({ failed: 'true' }) },
+    rework: { metric: 'rework_rate', what: 'production deployments that were unplanned fixes', ...deploymentDrill({ rework: 'true' }) },
     changes: {
       metric: 'lead_time', what: 'pull requests deployed in the range',
-      async load(f) {
-        const [deps, prs] = await Promise.all([S.api.deployments(f.api), S.api.pulls(f.api)]);
-        const ids = new Set(deps.deployments.filter(isProductionSuccess).map((d) => String(d.id)));
-        const list = prs.pulls.filter((p) => p.deployment !== null && ids.has(String(p.deployment)))
-          .sort((a, b) => (b.lead_time_seconds ?? -1) - (a.lead_time_seconds ?? -1));
+      columns: ['Pull request', 'Author', 'Deployed', 'Lead time', 'Coding', 'Pickup', 'Review', 'Deploy'].map((label, i) => ({ label, num: i >= 3, time: i === 2 })),
+      async page(f, cursor) {
+        const p = await S.api.pullPage(f.api, { by: 'deployed' }, cursor, DRILL_PAGE);
         return {
-          count: list.length, truncated: deps.truncated || prs.truncated,
-          columns: ['Pull request', 'Author', 'Merged', 'Lead time', 'Coding', 'Pickup', 'Review', 'Deploy'].map((label, i) => ({ label, num: i >= 3, time: i === 2 })),
-          rows: list.map((p) => [
-            p.url ? el('a', { href: p.url }, `${p.repo}#${p.number}`) : `${p.repo}#${p.number}`,
-            p.author ?? fmt.DASH, fmt.dateTime(p.merged_at), fmt.duration(p.lead_time_seconds),
-            fmt.duration(p.coding_seconds), fmt.duration(p.pickup_seconds), fmt.duration(p.review_seconds), fmt.duration(p.deploy_seconds),
+          ...p,
+          rows: p.items.map((x) => [
+            x.url ? el('a', { href: x.url }, `${x.repo}#${x.number}`) : `${x.repo}#${x.number}`,
+            x.author ?? fmt.DASH, fmt.dateTime(x.deployed_at), fmt.duration(x.lead_time_seconds),
+            fmt.duration(x.coding_seconds), fmt.duration(x.pickup_seconds), fmt.duration(x.review_seconds), fmt.duration(x.deploy_seconds),
           ]),
         };
       },
     },
     incidents: {
-      metric: 'time_to_restore', what: 'incidents',
-      async load(f) {
-        const r = await S.api.incidents(f.api);
-        return {
-          count: r.incidents.length, truncated: r.truncated,
-          columns: S.lists.INCIDENT_COLUMNS, rows: r.incidents.map(S.lists.incidentRow),
-        };
+      metric: 'time_to_restore', what: 'incidents resolved in the range', columns: S.lists.INCIDENT_COLUMNS,
+      async page(f, cursor) {
+        const p = await S.api.incidentPage(f.api, { by: 'resolved' }, cursor, DRILL_PAGE);
+        return { ...p, rows: p.items.map(S.lists.incidentRow) };
       },
     },
   };
@@ -143,38 +113,65 @@
       fill(host, el('p', { class: 'note' }, f.drill ? `Unknown list "${f.drill}": choose a number above.` : 'No list chosen yet.'));
       return;
     }
-    const [d, r] = await Promise.all([current, drill.load(f)]);
+    const [d, first] = await Promise.all([current, drill.page(f, '')]);
     const m = METRICS.find((x) => x.key === drill.metric);
     const expected = m.count(d[m.key]);
-    const agrees = expected === null || expected === r.count;
-    fill(host, 
+    let listed = first.rows.length;
+    let next = first.next;
+    const showing = shown('drill-shown', listed, fmt.number(listed, 0));
+    const tbl = table({ caption: `${drill.what[0].toUpperCase() + drill.what.slice(1)}, ${f.days} days`, testid: 'drill-table', columns: drill.columns, rows: first.rows });
+    const status = el('span', { role: 'status' });
+    const moreLabel = () => `Show the next ${fmt.number(Math.min(DRILL_PAGE, (first.total ?? 0) - listed), 0)}`;
+    const more = el('button', { type: 'button', 'data-testid': 'drill-more', async onclick() {
+      more.disabled = true;
+      status.textContent = 'Loading…';
+      try {
+        const p = await drill.page(f, next);
+        tbl.querySelector('tbody').append(...p.rows.map((r) => S.ui.tableRow(drill.columns, r)));
+        listed += p.rows.length;
+        next = p.next;
+        showing.dataset.value = String(listed);
+        showing.textContent = fmt.number(listed, 0);
+        status.textContent = '';
+      } catch (err) {
+        status.textContent = `Could not load more: ${err.message}`;
+      }
+      more.disabled = false;
+      more.hidden = !next;
+      more.textContent = moreLabel();
+    } }, moreLabel());
+    more.hidden = !next;
+    fill(host,
       el('p', null, el('strong', null, `${m.label}: `),
-        shown('drill-count', r.count, `${fmt.number(r.count, 0)} ${drill.what}`), ' listed; the metric counts ',
+        shown('drill-count', first.total, `${fmt.number(first.total, 0)} ${drill.what}`), '; the metric counts ',
         shown('drill-expected', expected, fmt.number(expected, 0)), '. ',
         el('a', { href: href('/dora', { drill: '' }) }, 'Close the list')),
-      agrees ? null : el('p', { class: 'state warn', role: 'status', 'data-testid': 'drill-mismatch' },
-        'The list does not add up to the number shown', r.truncated ? ': it was cut short, narrow the range or scope.' : '.'),
-      r.count === 0 ? el('p', { class: 'note' }, `No ${drill.what}.`)
-        : table({ caption: `${drill.what[0].toUpperCase() + drill.what.slice(1)}, ${f.days} days`, testid: 'drill-table', columns: r.columns, rows: r.rows }));
+      first.total === expected ? null : el('p', { class: 'state warn', role: 'status', 'data-testid': 'drill-mismatch' },
+        'The list does not add up to the number shown.'),
+      first.total === 0 ? el('p', { class: 'note' }, `No ${drill.what}.`)
+        : [tbl, el('p', { class: 'note' }, 'Showing ', showing, ` of ${fmt.number(first.total, 0)}, newest first. `, more, status)]);
   }
 
   S.ui.page((f) => {
+    // One call has it all: the summary, the previous period, the series and
+    // the rows per repository and team.
     const current = S.api.dora(f.api);
-    const prevP = S.api.dora(S.ui.previous(f));
     current.catch(() => {});
-    prevP.catch(() => {});
-    const names = (kind) => (kind === 'repo'
-      ? S.api.repos().then((rs) => rs.filter((r) => (!f.org || r.org === f.org) && (!f.repo || r.name === f.repo)).map((r) => r.name))
-      : S.api.teams().then((ts) => ts.filter((t) => (!f.org || !t.org || t.org === f.org) && (!f.team || t.name === f.team)).map((t) => t.name)));
     return [
       section('summary', 'the DORA summary', async (host) => {
-        const [d, prev] = await Promise.all([current, prevP]);
-        fill(host, (S.dora.isEmpty(d) ? [S.dora.emptyHelp()] : METRICS.map((m) => S.dora.tile(m, d, prev, d.series, f.days, true))));
+        const d = await current;
+        fill(host, (S.dora.isEmpty(d) ? [S.dora.emptyHelp()] : METRICS.map((m) => S.dora.tile(m, d, d.previous, d.series, true))));
       }),
       section('charts', 'the DORA charts', async (host) => drawCharts(host, await current, f)),
       section('drill', 'the list', (host) => drawDrill(host, f, current)),
-      section('by-repo', 'the metrics by repository', async (host) => scopeTable(host, 'repo', await names('repo'), f)),
-      section('by-team', 'the metrics by team', async (host) => scopeTable(host, 'team', await names('team'), f)),
+      section('by-repo', 'the metrics by repository', async (host) => {
+        const d = await current;
+        scopeTable(host, 'repo', d.repos, d, f);
+      }),
+      section('by-team', 'the metrics by team', async (host) => {
+        const d = await current;
+        scopeTable(host, 'team', d.teams, d, f);
+      }),
     ];
   });
 })(window.Sextant);

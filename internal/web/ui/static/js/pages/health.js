@@ -3,7 +3,7 @@
 (function (S) {
   'use strict';
 
-  const { el, fill, plural, fmt, section, emptyState, code, shown, table } = S.ui;
+  const { el, fill, fmt, section, emptyState, code, shown, table } = S.ui;
 
   const ago = (d) => (d ? fmt.duration((Date.now() - d) / 1000) + ' ago' : fmt.DASH);
   const connect = () => ['Set ', code('github.token'), ' and ', code('github.orgs'), ' or ', code('github.repos'),

@@ -3,23 +3,17 @@
 (function (S) {
   'use strict';
 
-  const { el, fill, plural, fmt, section, emptyState, code, href, shown, table } = S.ui;
+  const { el, fill, fmt, plural, section, emptyState, code, href, shown, table } = S.ui;
   const GROUPS = { org: 'companies', team: 'teams', person: 'people' };
-  const TREND_PARTS = 6;
 
-  // Readable names of the breakdown's contribution kinds; others are shown
-  // with their API name.
-  const KINDS = {
-    pulls_merged: 'merged PRs', merged_pulls: 'merged PRs', pull_requests_merged: 'merged PRs',
-    pulls_opened: 'opened PRs', opened_pulls: 'opened PRs', pull_requests_opened: 'opened PRs',
-    reviews: 'reviews', issues: 'issues', issues_opened: 'issues', comments: 'comments', labels: 'label points',
-  };
-  const kindLabel = (k) => KINDS[k] ?? k.replaceAll('_', ' ');
+  // The breakdown's contribution kinds, in the order shown.
+  const KINDS = [['pulls_merged', 'merged PR'], ['pulls_opened', 'opened PR'], ['reviews', 'review'], ['issues', 'issue'], ['comments', 'comment']];
 
   function breakdown(b) {
-    const parts = Object.entries(b).filter(([, v]) => v);
+    const parts = KINDS.filter(([k]) => b[k]?.count);
     if (!parts.length) return fmt.DASH;
-    return el('span', { class: 'breakdown' }, parts.map(([k, v], i) => [i ? ' · ' : '', el('span', { 'data-kind': k }, fmt.number(v), ' ', kindLabel(k))]));
+    return el('span', { class: 'breakdown' }, parts.map(([k, label], i) => [i ? ' · ' : '',
+      el('span', { 'data-kind': k, title: `${fmt.number(b[k].points)} points` }, plural(b[k].count, label))]));
   }
 
   function rankChange(e) {
@@ -31,11 +25,14 @@
       `${Math.abs(up)} ${up > 0 ? 'up' : 'down'}`);
   }
 
+  // nameOf: a person links to their pull requests and GitHub profile, and
+  // says which companies they contributed for; a team shows its name.
   function nameOf(e, group) {
+    if (group === 'team') return el('span', null, e.title ?? e.name, e.title ? el('span', { class: 'note' }, ` ${e.name}`) : null);
     if (group !== 'person') return e.name;
-    const login = e.login ?? e.name;
-    return el('span', null, el('a', { href: href('/pulls', { author: login }), title: `Pull requests by ${login}` }, e.name),
-      ' ', el('a', { class: 'ext', href: `https://github.com/${encodeURIComponent(login)}`, 'aria-label': `${login} on GitHub` }, '↗'));
+    return el('span', null, el('a', { href: href('/pulls', { author: e.name }), title: `Pull requests by ${e.name}` }, e.name),
+      e.url ? [' ', el('a', { class: 'ext', href: e.url, 'aria-label': `${e.name} on GitHub` }, '↗')] : null,
+      e.companies.length ? el('span', { class: 'note' }, ' ' + e.companies.join(', ')) : null);
   }
 
   function podium(entries, group) {
@@ -49,14 +46,6 @@
         breakdown(e.breakdown))));
   }
 
-  // trends are each entry's score in equal parts of the range: from the
-  // API when it gives a series, else from one leaderboard per part.
-  async function trends(f, group, entries) {
-    if (entries.every((e) => e.series)) return new Map(entries.map((e) => [e.name, e.series]));
-    const parts = await Promise.all(S.ui.split(f, TREND_PARTS).map((p) => S.api.leaderboard(p, group)));
-    return new Map(entries.map((e) => [e.name, parts.map((p) => p.entries.find((x) => x.name === e.name)?.score ?? 0)]));
-  }
-
   S.ui.page((f) => {
     const group = GROUPS[f.group] ? f.group : 'person';
     for (const a of document.querySelectorAll('[data-group]')) {
@@ -64,7 +53,9 @@
       if (a.dataset.group === group) a.setAttribute('aria-current', 'page');
     }
     document.querySelector('h1').textContent = 'Leaderboard of ' + GROUPS[group];
-    const board = S.api.leaderboard(f.api, group);
+    document.getElementById('trend-note').textContent = `the trend is the score per ${f.interval}`;
+    // One call: the ranking with each entry's score per period.
+    const board = S.api.leaderboard(f.api, group, true);
     board.catch(() => {});
     const empty = () => emptyState(`No ${GROUPS[group]} with contributions in this period.`,
       'The leaderboard counts pull requests, reviews, issues and comments synced from GitHub: set ', code('github.token'),
@@ -81,16 +72,10 @@
           fill(host, el('p', { class: 'note' }, 'Nothing to rank.'));
           return;
         }
-        let trend = new Map();
-        let trendNote = null;
-        try {
-          trend = await trends(f, group, b.entries);
-        } catch (err) {
-          trendNote = el('p', { class: 'note' }, `Trends unavailable: ${err.message}`);
-        }
         fill(host, table({
-          caption: `Leaderboard of ${GROUPS[group]}, ${f.days} days`, testid: 'leaderboard-table',
-          columns: [{ label: 'Rank', num: true }, { label: 'Change' }, { label: 'Name', rowHeader: false }, { label: 'Score', num: true },
+          caption: `Leaderboard of ${GROUPS[group]}, ${f.days} days` + (b.total > b.entries.length ? ` (the first ${b.entries.length} of ${b.total})` : ''),
+          testid: 'leaderboard-table',
+          columns: [{ label: 'Rank', num: true }, { label: 'Change' }, { label: 'Name' }, { label: 'Score', num: true },
             { label: 'Score change', num: true }, { label: 'Breakdown' }, { label: 'Trend' }],
           rows: b.entries.map((e) => [
             shown('rank-' + e.name, e.rank, fmt.number(e.rank, 0)), rankChange(e), nameOf(e, group),
@@ -98,9 +83,9 @@
             shown('score-change-' + e.name, e.score !== null && e.previous_score !== null ? e.score - e.previous_score : null,
               e.previous_score === null ? fmt.DASH : fmt.signed(e.score - e.previous_score, 1)),
             breakdown(e.breakdown),
-            trend.has(e.name) ? S.charts.sparkline(trend.get(e.name), `Score of ${e.name} in ${TREND_PARTS} parts of the range`) : fmt.DASH,
+            e.series ? S.charts.sparkline(e.series, `Score of ${e.name} per ${f.interval}`) : fmt.DASH,
           ]),
-        }), trendNote);
+        }));
       }),
     ];
   });

@@ -3,14 +3,14 @@
 (function (S) {
   'use strict';
 
-  const { el, fill, plural, fmt, section, emptyState, code, href, shown } = S.ui;
+  const { el, fill, fmt, section, emptyState, code, href, shown } = S.ui;
 
-  function drawTiles(host, cur, prev, f) {
-    if (S.dora.isEmpty(cur)) {
+  function drawTiles(host, d) {
+    if (S.dora.isEmpty(d)) {
       fill(host, S.dora.emptyHelp());
       return;
     }
-    fill(host, ...S.dora.METRICS.map((m) => S.dora.tile(m, cur, prev, cur.series, f.days, false)),
+    fill(host, ...S.dora.METRICS.map((m) => S.dora.tile(m, d, d.previous, d.series, false)),
       el('p', { class: 'more' }, el('a', { href: href('/dora') }, 'Charts, tables and the lists behind each number'),
         el('span', { 'aria-hidden': 'true' }, ' →')));
   }
@@ -34,8 +34,8 @@
           const up = e.previous_rank - e.rank;
           return el('li', null,
             group === 'person'
-              ? el('a', { href: href('/pulls', { author: e.login ?? e.name }) }, e.name)
-              : el('a', { href: href('/leaderboard', { group }) }, e.name),
+              ? el('a', { href: href('/pulls', { author: e.name }) }, e.name)
+              : el('a', { href: href('/leaderboard', { group }) }, e.title ?? e.name),
             ' ', el('span', { class: up > 0 ? 'change better' : 'change worse' },
               el('span', { 'aria-hidden': 'true' }, up > 0 ? '▲ ' : '▼ '),
               shown('mover-' + group + '-' + e.name, up, `${Math.abs(up)} ${Math.abs(up) === 1 ? 'place' : 'places'} ${up > 0 ? 'up' : 'down'}`)),
@@ -44,10 +44,7 @@
   }
 
   S.ui.page((f) => {
-    const tiles = section('tiles', 'the DORA metrics', async (host) => {
-      const [cur, prev] = await Promise.all([S.api.dora(f.api), S.api.dora(S.ui.previous(f))]);
-      drawTiles(host, cur, prev, f);
-    });
+    const tiles = section('tiles', 'the DORA metrics', async (host) => drawTiles(host, await S.api.dora(f.api)));
     const movesDone = section('movers', 'the biggest movers', async (host) => {
       const [teams, people] = await Promise.all([S.api.leaderboard(f.api, 'team'), S.api.leaderboard(f.api, 'person')]);
       if (!teams.entries.length && !people.entries.length) {
