@@ -154,7 +154,7 @@ func (r *replica) metric(name string, filters ...string) float64 {
 // examplePayloads are the published webhook examples, as (event, body).
 func examplePayloads(t *testing.T) [][2]string {
 	t.Helper()
-	files, err := filepath.Glob("../../../shared/testdata/github-webhooks/*/*.json")
+	files, err := filepath.Glob("../../testdata/octokit-webhooks/*/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no example payloads: %v", err)
 	}

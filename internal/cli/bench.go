@@ -36,7 +36,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 
 // defaultBenchPayloads is where the example payloads are from the
 // project's root.
-const defaultBenchPayloads = "../shared/testdata/github-webhooks/pull_request"
+const defaultBenchPayloads = "testdata/octokit-webhooks/pull_request"
 
 // runBenchIngest sends signed pull_request deliveries (the example
 // payloads, each with a unique delivery id) to POST /webhooks/github from
@@ -99,7 +99,7 @@ type benchBody struct {
 func benchBodies(dir string) ([]benchBody, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("--payloads %s: no *.json example payloads there (run from the project's root, or point --payloads at shared/testdata/github-webhooks/pull_request)", dir)
+		return nil, fmt.Errorf("--payloads %s: no *.json example payloads there (run from the project's root, or point --payloads at a folder of pull_request example payloads)", dir)
 	}
 	slices.Sort(files)
 	var out []benchBody

@@ -39,7 +39,7 @@ func TestVerify(t *testing.T) {
 
 func TestPullRequestMapping(t *testing.T) {
 	read := func(path string, v any) {
-		b, err := os.ReadFile("../../../shared/testdata/github-webhooks/" + path)
+		b, err := os.ReadFile("../../testdata/octokit-webhooks/" + path)
 		if err != nil {
 			t.Fatal(err)
 		}

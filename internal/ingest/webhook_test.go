@@ -25,7 +25,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 func examples(t *testing.T) []Delivery {
 	t.Helper()
 	var files []string
-	for _, dir := range []string{"../../../shared/testdata/github-webhooks", "../../testdata/github-webhooks"} {
+	for _, dir := range []string{"../../testdata/octokit-webhooks", "../../testdata/github-webhooks"} {
 		fs, err := filepath.Glob(filepath.Join(dir, "*", "*.json"))
 		if err != nil || len(fs) == 0 {
 			t.Fatalf("no example payloads in %s", dir)
@@ -235,7 +235,7 @@ func TestOlderPayloadNeverOverwritesNewerState(t *testing.T) {
 			}
 			return b
 		}
-		ex := "../../../shared/testdata/github-webhooks/"
+		ex := "../../testdata/octokit-webhooks/"
 		own := "../../testdata/github-webhooks/"
 		at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 		// Newest first: each later delivery is an older copy.

@@ -27,7 +27,7 @@ import (
 const hookSecret = "It's a Secret to Everybody"
 
 // examplesDir holds GitHub's published example payloads.
-const examplesDir = "../../../shared/testdata/github-webhooks"
+const examplesDir = "../../testdata/octokit-webhooks"
 
 // hookFixture is the real handler on loopback over a real database, with
 // intake running and projection on demand.
@@ -155,7 +155,7 @@ func examples(t *testing.T) [][2]string {
 	var out [][2]string
 	dirs, err := os.ReadDir(examplesDir)
 	if err != nil {
-		t.Fatalf("read the example payloads (../shared/testdata/github-webhooks): %v", err)
+		t.Fatalf("read the example payloads (testdata/octokit-webhooks): %v", err)
 	}
 	for _, d := range dirs {
 		if !d.IsDir() {
@@ -176,6 +176,47 @@ func readFile(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// The project keeps its own copy of the team's example payloads so a clone
+// tests on its own; where the team's folder is present the two must agree,
+// or "every example payload is accepted" would be about a stale set.
+func TestExamplePayloadsAreTheSharedOnes(t *testing.T) {
+	const shared = "../../../shared/testdata/github-webhooks"
+	if _, err := os.Stat(shared); err != nil {
+		t.Skipf("the team's example payloads are not on this machine (%s): nothing to compare the copy with", shared)
+	}
+	files := func(root string) map[string][]byte {
+		out := map[string][]byte{}
+		err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Base(path) == "README.md" {
+				return err
+			}
+			rel, _ := filepath.Rel(root, path)
+			out[rel] = readFile(t, path)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want, got := files(shared), files(examplesDir)
+	for name, b := range want {
+		if c, ok := got[name]; !ok {
+			t.Errorf("%s is in %s but not in the copy %s", name, shared, examplesDir)
+		} else if !bytes.Equal(b, c) {
+			t.Errorf("%s differs between %s and the copy %s", name, shared, examplesDir)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s is in the copy %s but not in %s", name, examplesDir, shared)
+		}
+	}
+	if len(want) < 100 {
+		t.Errorf("only %d files in %s; expected GitHub's full example set", len(want), shared)
+	}
 }
 
 func TestEveryExamplePayloadIsAccepted(t *testing.T) {
