@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-github/v89/github"
+
 	"github.com/sextant-dev/sextant/internal/core"
 	"github.com/sextant-dev/sextant/internal/demo"
 	"github.com/sextant-dev/sextant/internal/ingest"
@@ -55,6 +57,10 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 		total        ingest.LoadStats
 		queued       int
 		lastProgress = time.Now()
+		// deploying holds the repositories with GitHub deployments queued
+		// since the last settle: only a rollback in one of them has to
+		// wait for the loader to drain.
+		deploying = map[string]bool{}
 	)
 	loader := wh.NewLoader(ctx, batchSize)
 	// settle waits until every delivery queued so far is stored and
@@ -65,6 +71,7 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 		total.Duplicates += st.Duplicates
 		total.Failed += st.Failed
 		loader = wh.NewLoader(ctx, batchSize)
+		clear(deploying)
 		return err
 	}
 	sum, err := demo.Stream(opts, func(it *demo.Item) error {
@@ -79,6 +86,9 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 			if d.Transfer == nil {
 				ld.Payload = d.Payload
 			}
+			if r, ok := d.Payload.(interface{ GetRepo() *github.Repository }); ok && strings.HasPrefix(d.Event, "deployment") {
+				deploying[r.GetRepo().GetFullName()] = true
+			}
 			queued++
 			if progress != nil && time.Since(lastProgress) > 2*time.Second {
 				lastProgress = time.Now()
@@ -89,7 +99,7 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 		// A CI event follows the deliveries before it: a rollback naming
 		// no deployment rolls back the latest one, which may be a GitHub
 		// deployment still being loaded.
-		if it.CI.Event == core.EventRollback && it.CI.Deployment == "" {
+		if it.CI.Event == core.EventRollback && it.CI.Deployment == "" && deploying[it.CI.Repo] {
 			if err := settle(); err != nil {
 				return err
 			}
