@@ -131,7 +131,12 @@ func (c *CIEvents) Record(ctx context.Context, tokenID int64, e core.CIEvent, no
 		return stored, false, nil
 	}
 	if unmatchedRollback {
-		c.log.Warn("rollback matched no successful deployment", "repo", stored.Repo, "environment", stored.Environment, "id", stored.ID)
+		// Not a problem by itself: deployments from workflow runs are not
+		// stored as deployments at intake, and the metrics derivation
+		// matches the rollback to the latest deployment before it of any
+		// source.
+		c.log.Info("rollback names no deployment and none is stored yet; the metrics match it to the deployment before it",
+			"repo", stored.Repo, "environment", stored.Environment, "id", stored.ID)
 	}
 	c.events.Record(ctx, telemetry.EventCIEvent, stored.Time, CIEventFields(stored)...)
 	return stored, true, nil
