@@ -64,12 +64,3 @@ type DeploymentStatus struct {
 	CreatorID   int64
 	CreatedAt   time.Time
 }
-
-// Final reports whether a deployment status ends the deployment.
-func FinalDeployStatus(s string) bool {
-	switch s {
-	case DeploySuccess, DeployFailure, DeployError, DeployInactive:
-		return true
-	}
-	return false
-}

@@ -77,27 +77,6 @@ type CIEvent struct {
 	Metadata    map[string]any `json:"metadata,omitempty"`
 }
 
-// Org is a whole generated organization held in memory. Fine for the small
-// scale; use Stream for medium and large.
-type Org struct {
-	Items   []*Item
-	Summary *Summary
-}
-
-// Generate returns every item of the organization and its summary.
-func Generate(opts Options) (*Org, error) {
-	org := &Org{}
-	sum, err := Stream(opts, func(it *Item) error {
-		org.Items = append(org.Items, it)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	org.Summary = sum
-	return org, nil
-}
-
 // Describe returns the organization's structure (companies, people, teams,
 // repositories, affiliations) without generating its activity: for an
 // affiliations file, or to know what a stream will contain.

@@ -61,16 +61,6 @@ type gqlRateLimit struct {
 	ResetAt   time.Time `json:"resetAt"`
 }
 
-// GraphQL sends a query and decodes its "data" into out. Every query
-// should select rateLimit { cost } (see the fetch functions) so the points
-// it spent are counted; without it the cost is read from the
-// x-ratelimit-used headers where GitHub sends them.
-func (c *Client) GraphQL(ctx context.Context, what, query string, vars map[string]any, out any) (Cost, error) {
-	ctx, m := withMeter(ctx)
-	err := c.graphql(ctx, what, query, vars, out)
-	return m.cost(), err
-}
-
 func (c *Client) graphql(ctx context.Context, what, query string, vars map[string]any, out any) error {
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {

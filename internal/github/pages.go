@@ -58,18 +58,6 @@ func restPage[T any](ctx context.Context, what, cursor string, call func(ctx con
 	return p, nil
 }
 
-// mapPage converts a page's items.
-func mapPage[A, B any](p Page[A], f func(A) B) Page[B] {
-	out := Page[B]{Next: p.Next, NotModified: p.NotModified, Validator: p.Validator, Cost: p.Cost}
-	if p.Items != nil {
-		out.Items = make([]B, 0, len(p.Items))
-		for _, a := range p.Items {
-			out.Items = append(out.Items, f(a))
-		}
-	}
-	return out
-}
-
 // mapStrict converts a page's items with one of the mappings of
 // convert.go. An item a mapping refuses (no id, no number: nothing GitHub
 // sends) fails the page as malformed rather than vanishing.

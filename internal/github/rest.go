@@ -385,13 +385,3 @@ func (c *Client) Compare(ctx context.Context, owner, name, base, head, cursor st
 		return out, true
 	})
 }
-
-// RateLimits asks GitHub for every budget of the token (free of primary
-// rate limit).
-func (c *Client) RateLimits(ctx context.Context) (*gh.RateLimits, error) {
-	rl, resp, err := c.REST.RateLimit.Get(ctx)
-	if err != nil {
-		return nil, callError("rate limits", resp, err)
-	}
-	return rl, nil
-}

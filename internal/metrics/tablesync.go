@@ -84,12 +84,6 @@ func normalize(v any) any {
 // syncStats counts what a sync wrote.
 type syncStats struct{ inserted, updated, deleted int }
 
-func (s *syncStats) add(o syncStats) {
-	s.inserted += o.inserted
-	s.updated += o.updated
-	s.deleted += o.deleted
-}
-
 // sync makes the rows of t selected by where (with args) equal want,
 // writing only the differences. changed is told of every row written or
 // removed: (old, new), either nil.

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/sextant-dev/sextant/internal/core"
@@ -38,23 +36,4 @@ func UpsertActor(ctx context.Context, q Querier, a core.Actor) error {
 // ActorVersion is the version UpsertActor gives a.
 func ActorVersion(a core.Actor) int64 {
 	return versionOf(0, a.ID, a.Login, a.Type, a.Name, a.Email, a.UpdatedAt)
-}
-
-// GetActor returns one actor by GitHub id.
-func GetActor(ctx context.Context, q Querier, id int64) (core.Actor, error) {
-	var (
-		a           core.Actor
-		name, email sql.NullString
-		updated     sql.NullInt64
-	)
-	err := q.QueryRowContext(ctx, `SELECT id, login, type, name, email, updated_at FROM actors WHERE id = $1`, id).
-		Scan(&a.ID, &a.Login, &a.Type, &name, &email, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, core.Errorf(core.CodeNotFound, "actor %d not found", id)
-	}
-	if err != nil {
-		return a, fmt.Errorf("get actor %d: %w", id, err)
-	}
-	a.Name, a.Email, a.UpdatedAt = name.String, email.String, Time(updated)
-	return a, nil
 }

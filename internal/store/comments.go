@@ -2,10 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/sextant-dev/sextant/internal/core"
 )
@@ -58,48 +55,4 @@ func UpsertIssueComment(ctx context.Context, q Querier, c core.IssueComment) err
 		return fmt.Errorf("upsert issue comment %d: %w", c.ID, err)
 	}
 	return nil
-}
-
-// GetIssueComment returns one issue comment by GitHub id.
-func GetIssueComment(ctx context.Context, q Querier, id int64) (core.IssueComment, error) {
-	var (
-		c               core.IssueComment
-		issueID, author sql.NullInt64
-		created         int64
-		updated         sql.NullInt64
-	)
-	err := q.QueryRowContext(ctx, `SELECT id, repo_id, issue_number, issue_id, on_pull, author_id, created_at, updated_at, deleted
-		FROM issue_comments WHERE id = $1`, id).Scan(&c.ID, &c.RepoID, &c.IssueNumber, &issueID, &c.OnPull, &author,
-		&created, &updated, &c.Deleted)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, core.Errorf(core.CodeNotFound, "issue comment %d not found", id)
-	}
-	if err != nil {
-		return c, fmt.Errorf("get issue comment %d: %w", id, err)
-	}
-	c.IssueID, c.AuthorID = issueID.Int64, author.Int64
-	c.CreatedAt, c.UpdatedAt = time.UnixMilli(created).UTC(), Time(updated)
-	return c, nil
-}
-
-// GetReviewComment returns one review comment by GitHub id.
-func GetReviewComment(ctx context.Context, q Querier, id int64) (core.ReviewComment, error) {
-	var (
-		c                       core.ReviewComment
-		review, author, inReply sql.NullInt64
-		created                 int64
-		updated                 sql.NullInt64
-	)
-	err := q.QueryRowContext(ctx, `SELECT id, pull_request_id, repo_id, review_id, author_id, in_reply_to_id, created_at, updated_at, deleted
-		FROM review_comments WHERE id = $1`, id).Scan(&c.ID, &c.PullRequestID, &c.RepoID, &review, &author, &inReply,
-		&created, &updated, &c.Deleted)
-	if errors.Is(err, sql.ErrNoRows) {
-		return c, core.Errorf(core.CodeNotFound, "review comment %d not found", id)
-	}
-	if err != nil {
-		return c, fmt.Errorf("get review comment %d: %w", id, err)
-	}
-	c.ReviewID, c.AuthorID, c.InReplyToID = review.Int64, author.Int64, inReply.Int64
-	c.CreatedAt, c.UpdatedAt = time.UnixMilli(created).UTC(), Time(updated)
-	return c, nil
 }

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -44,24 +42,4 @@ func ReviewVersion(r core.Review) int64 {
 		rank = 2
 	}
 	return versionOf(rank, r.ID, r.PullRequestID, r.ReviewerID, strings.ToUpper(r.State), r.CommitID, r.SubmittedAt)
-}
-
-// GetReview returns one review by GitHub id.
-func GetReview(ctx context.Context, q Querier, id int64) (core.Review, error) {
-	var (
-		r         core.Review
-		reviewer  sql.NullInt64
-		commit    sql.NullString
-		submitted sql.NullInt64
-	)
-	err := q.QueryRowContext(ctx, `SELECT id, pull_request_id, repo_id, reviewer_id, state, commit_id, submitted_at
-		FROM reviews WHERE id = $1`, id).Scan(&r.ID, &r.PullRequestID, &r.RepoID, &reviewer, &r.State, &commit, &submitted)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, core.Errorf(core.CodeNotFound, "review %d not found", id)
-	}
-	if err != nil {
-		return r, fmt.Errorf("get review %d: %w", id, err)
-	}
-	r.ReviewerID, r.CommitID, r.SubmittedAt = reviewer.Int64, commit.String, Time(submitted)
-	return r, nil
 }

@@ -221,19 +221,6 @@ func issueRefs(ctx context.Context, q Querier, query string, args ...any) ([]Iss
 	return out, rows.Err()
 }
 
-// IssueByNumber returns the issue a repository holds under number.
-func IssueByNumber(ctx context.Context, q Querier, repoID int64, number int) (core.Issue, error) {
-	var id int64
-	err := q.QueryRowContext(ctx, `SELECT id FROM issues WHERE repo_id = $1 AND number = $2`, repoID, number).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return core.Issue{}, core.Errorf(core.CodeNotFound, "issue #%d of repository %d not found", number, repoID)
-	}
-	if err != nil {
-		return core.Issue{}, fmt.Errorf("find issue #%d of repository %d: %w", number, repoID, err)
-	}
-	return GetIssue(ctx, q, id)
-}
-
 // MarkIssueDeleted marks an issue GitHub no longer has.
 func MarkIssueDeleted(ctx context.Context, q Querier, id int64) error {
 	if _, err := q.ExecContext(ctx, `UPDATE issues SET deleted = TRUE WHERE id = $1`, id); err != nil {

@@ -242,15 +242,6 @@ func (f *Fixture) GitHubDeployment(repoID int64, sourceID, env, sha string, crea
 		SHA: sha, Ref: "main", CreatedAt: created}, core.DeploymentStatus{State: state, CreatedAt: finished})
 }
 
-// DeploymentCommits records the commits a deployment shipped, as the
-// compare API tells them.
-func (f *Fixture) DeploymentCommits(deploymentID int64, shas ...string) {
-	f.T.Helper()
-	for _, s := range shas {
-		f.exec(`INSERT INTO deployment_commits (deployment_id, sha) VALUES ($1, $2)`, deploymentID, s)
-	}
-}
-
 // CI records a CI event (a version 1 body) through the real intake, as a
 // pipeline reporting at now would, and returns the stored event.
 func (f *Fixture) CI(body string, now time.Time) core.CIEvent {
