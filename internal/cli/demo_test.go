@@ -121,6 +121,14 @@ func demoComparisons() []struct{ name, query string } {
 			FROM deployments d JOIN repositories r ON r.id = d.repo_id`},
 		{"incidents", `SELECT i.source, i.source_id, r.full_name, i.title, i.opened_at, i.resolved_at, d.sha, d.environment
 			FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id LEFT JOIN deployments d ON d.id = i.deployment_id`},
+		{"CI events and what they matched", `SELECT e.event, e.repo, e.at, e.sha, e.environment, e.status, e.deployment,
+			d.source, d.sha, d.environment, d.created_at, i.source, i.opened_at
+			FROM ci_events e LEFT JOIN deployments d ON d.id = e.deployment_id LEFT JOIN incidents i ON i.id = e.incident_id`},
+		// A rollback naming no deployment marks the latest one stored,
+		// which depends on what was stored before it.
+		{"rollbacks matched to the deployment before them", `SELECT e.repo, e.at, d.source, d.sha, d.created_at
+			FROM ci_events e JOIN deployments d ON d.id = e.deployment_id
+			WHERE e.event = 'rollback' AND COALESCE(e.deployment, '') = ''`},
 		{"teams", `SELECT id, org_id, slug, name, parent_id, privacy, deleted FROM teams`},
 		{"team memberships", `SELECT team_id, actor_id, role, until IS NULL FROM team_members`},
 		{"organization memberships", `SELECT org_id, actor_id, role, until IS NULL FROM org_members`},

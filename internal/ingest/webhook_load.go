@@ -78,6 +78,8 @@ func (w *Webhooks) Load(ctx context.Context, ds []Delivery) (LoadStats, error) {
 type loadBatch struct {
 	sds   []store.WebhookDelivery
 	plans []plan
+	// then runs after the batch commits (Loader.Then).
+	then []func(context.Context) error
 }
 
 func prepareLoad(ds []Delivery) (*loadBatch, error) {
@@ -171,7 +173,10 @@ func parallel(n, workers int, f func(i int)) {
 // Loader feeds Load from a producer, such as the demo generator: Add
 // collects deliveries into batches, which go through a pipeline of two
 // background stages (compress and decode on every core; then the
-// transaction), so generating, preparing and writing overlap.
+// transaction), so generating, preparing and writing overlap. The
+// producer's own writes go through the pipeline too (Then): on SQLite
+// there is one writer, and a producer that wrote beside the loader would
+// wait for each batch's transaction and leave the pipeline empty.
 //
 //	l := hooks.NewLoader(ctx, 2000)
 //	for … { if err := l.Add(d); err != nil { … } }
@@ -181,12 +186,19 @@ type Loader struct {
 	ctx   context.Context
 	size  int
 	batch []Delivery
-	work  chan []Delivery
+	then  []func(context.Context) error
+	work  chan loadWork
 	wg    sync.WaitGroup
 
 	mu    sync.Mutex
 	err   error
 	stats LoadStats
+}
+
+// loadWork is a batch as Add collected it.
+type loadWork struct {
+	ds   []Delivery
+	then []func(context.Context) error
 }
 
 // NewLoader returns a loader that loads batches of size deliveries (2,000
@@ -195,21 +207,22 @@ func (w *Webhooks) NewLoader(ctx context.Context, size int) *Loader {
 	if size <= 0 {
 		size = 2000
 	}
-	l := &Loader{w: w, ctx: ctx, size: size, work: make(chan []Delivery)}
+	l := &Loader{w: w, ctx: ctx, size: size, work: make(chan loadWork)}
 	prepared := make(chan *loadBatch, 1)
 	l.wg.Add(2)
 	go func() {
 		defer l.wg.Done()
 		defer close(prepared)
-		for ds := range l.work {
+		for lw := range l.work {
 			if l.failed() != nil {
 				continue
 			}
-			b, err := prepareLoad(ds)
+			b, err := prepareLoad(lw.ds)
 			if err != nil {
 				l.fail(err)
 				continue
 			}
+			b.then = lw.then
 			prepared <- b
 		}
 	}()
@@ -219,13 +232,21 @@ func (w *Webhooks) NewLoader(ctx context.Context, size int) *Loader {
 			if l.failed() != nil {
 				continue
 			}
-			st, err := w.commitLoad(ctx, b)
-			l.fail(err)
-			l.mu.Lock()
-			l.stats.Stored += st.Stored
-			l.stats.Duplicates += st.Duplicates
-			l.stats.Failed += st.Failed
-			l.mu.Unlock()
+			if len(b.sds) > 0 {
+				st, err := w.commitLoad(ctx, b)
+				l.fail(err)
+				l.mu.Lock()
+				l.stats.Stored += st.Stored
+				l.stats.Duplicates += st.Duplicates
+				l.stats.Failed += st.Failed
+				l.mu.Unlock()
+			}
+			for _, fn := range b.then {
+				if l.failed() != nil {
+					break
+				}
+				l.fail(fn(ctx))
+			}
 		}
 	}()
 	return l
@@ -261,16 +282,39 @@ func (l *Loader) Add(d Delivery) error {
 	return nil
 }
 
+// Then queues fn to run in the loader's writer once the batch being
+// filled is stored and projected, before any later batch: after every
+// delivery added before it and some added later, up to a batch's worth.
+// An error from fn stops the loader like a failed batch.
+func (l *Loader) Then(fn func(context.Context) error) error {
+	if err := l.failed(); err != nil {
+		return err
+	}
+	l.then = append(l.then, fn)
+	return nil
+}
+
+// ThenFlush is Then for a function that must see every delivery added
+// before it and none added after: the batch ends with it, however short.
+func (l *Loader) ThenFlush(fn func(context.Context) error) error {
+	if err := l.Then(fn); err != nil {
+		return err
+	}
+	return l.flush()
+}
+
+// flush sends the deliveries added so far and the functions queued with
+// Then as a batch.
 func (l *Loader) flush() error {
-	if len(l.batch) == 0 {
-		return nil
+	if len(l.batch) == 0 && len(l.then) == 0 {
+		return l.failed()
 	}
 	select {
-	case l.work <- l.batch:
+	case l.work <- loadWork{ds: l.batch, then: l.then}:
 	case <-l.ctx.Done():
 		return l.ctx.Err()
 	}
-	l.batch = make([]Delivery, 0, l.size)
+	l.batch, l.then = make([]Delivery, 0, l.size), nil
 	return l.failed()
 }
 

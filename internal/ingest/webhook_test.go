@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -343,6 +344,72 @@ func TestLoadStoresAndProjectsLikeIntake(t *testing.T) {
 		pending, _ := store.CountPendingDeliveries(context.Background(), db.R)
 		if pending != 0 {
 			t.Errorf("%d deliveries left pending by Load", pending)
+		}
+	})
+}
+
+// TestLoaderThenKeepsItsPlace checks where a function queued with Then
+// runs: after the batch it was queued in, or right after the deliveries
+// before it when the loader was flushed first; in order; and an error from
+// one stops the loader.
+func TestLoaderThenKeepsItsPlace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ds := examples(t)
+		const size, loose = 50, 120
+		if len(ds) < loose+20 {
+			t.Fatalf("%d example deliveries; the test needs %d", len(ds), loose+20)
+		}
+		type seen struct{ added, stored int }
+		var got, want []seen
+		l := NewWebhooks(db, quiet, WebhookOptions{}).NewLoader(ctx, size)
+		record := func(added int) func(context.Context) error {
+			return func(ctx context.Context) error {
+				var n int
+				err := db.R.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries`).Scan(&n)
+				got = append(got, seen{added, n})
+				return err
+			}
+		}
+		then := func(added int) {
+			t.Helper()
+			if err := l.Then(record(added)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		thenFlush := func(added int) {
+			t.Helper()
+			if err := l.ThenFlush(record(added)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, d := range ds {
+			switch {
+			case i < loose && i%7 == 3:
+				// The batch being filled ends at the next multiple of size,
+				// or at the first ThenFlush.
+				want = append(want, seen{i, min((i/size+1)*size, loose)})
+				then(i)
+			case i >= loose && i%5 == 0:
+				want = append(want, seen{i, i})
+				thenFlush(i)
+			}
+			if err := l.Add(d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := l.Then(func(context.Context) error { return errors.New("no more") }); err != nil {
+			t.Fatal(err)
+		}
+		then(-1) // never runs: the one before failed
+		if _, err := l.Close(); err == nil || err.Error() != "no more" {
+			t.Errorf("Close: %v; want the error of the function that failed", err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("functions ran as (added, stored)\n%v\nwant\n%v", got, want)
+		}
+		if err := l.Add(ds[0]); err == nil {
+			t.Error("Add after a failed function: no error")
 		}
 	})
 }

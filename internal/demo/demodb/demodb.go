@@ -52,28 +52,15 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	const batchSize = 2000
 	var (
-		total        ingest.LoadStats
 		queued       int
 		lastProgress = time.Now()
-		// deploying holds the repositories with GitHub deployments queued
-		// since the last settle: only a rollback in one of them has to
-		// wait for the loader to drain.
+		// deploying holds the repositories with GitHub deployments added
+		// since the last flush: only a rollback in one of them has to run
+		// right after the deliveries before it.
 		deploying = map[string]bool{}
 	)
-	loader := wh.NewLoader(ctx, batchSize)
-	// settle waits until every delivery queued so far is stored and
-	// projected.
-	settle := func() error {
-		st, err := loader.Close()
-		total.Stored += st.Stored
-		total.Duplicates += st.Duplicates
-		total.Failed += st.Failed
-		loader = wh.NewLoader(ctx, batchSize)
-		clear(deploying)
-		return err
-	}
+	loader := wh.NewLoader(ctx, 2000)
 	sum, err := demo.Stream(opts, func(it *demo.Item) error {
 		if d := it.Delivery; d != nil {
 			body, err := d.Body()
@@ -96,20 +83,32 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 			}
 			return loader.Add(ld)
 		}
-		// A CI event follows the deliveries before it: a rollback naming
-		// no deployment rolls back the latest one, which may be a GitHub
-		// deployment still being loaded.
-		if it.CI.Event == core.EventRollback && it.CI.Deployment == "" && deploying[it.CI.Repo] {
-			if err := settle(); err != nil {
-				return err
-			}
+		e, err := parseCIEvent(it)
+		if err != nil {
+			return err
 		}
-		return recordCIEvent(ctx, ci, tokenID, it)
+		// The stream may reuse it once this returns.
+		at, id := it.Time, it.CI.ID
+		record := func(ctx context.Context) error {
+			if _, _, err := ci.Record(ctx, tokenID, e, at); err != nil {
+				return fmt.Errorf("record CI event %s %s: %w", e.Event, id, err)
+			}
+			return nil
+		}
+		// A CI event is recorded by the loader's writer after the batch it
+		// falls in: the deliveries around it are independent of it, except
+		// that a rollback naming no deployment rolls back the latest one
+		// stored, which may be a GitHub deployment in that batch.
+		if it.CI.Event == core.EventRollback && it.CI.Deployment == "" && deploying[it.CI.Repo] {
+			clear(deploying)
+			return loader.ThenFlush(record)
+		}
+		return loader.Then(record)
 	})
-	if cerr := settle(); err == nil {
+	total, cerr := loader.Close()
+	if err == nil {
 		err = cerr
 	}
-	loader.Close()
 	if err != nil {
 		return nil, fmt.Errorf("generate demo: %w", err)
 	}
@@ -124,21 +123,17 @@ func Load(ctx context.Context, db *store.DB, opts demo.Options, log *slog.Logger
 	return sum, nil
 }
 
-// recordCIEvent records a generated CI event through the API's own
-// validation, stamped as received when it happened.
-func recordCIEvent(ctx context.Context, ci *ingest.CIEvents, tokenID int64, it *demo.Item) error {
+// parseCIEvent checks a generated CI event with the API's own validation.
+func parseCIEvent(it *demo.Item) (core.CIEvent, error) {
 	body, err := json.Marshal(it.CI)
 	if err != nil {
-		return err
+		return core.CIEvent{}, err
 	}
 	e, err := ingest.ParseCIEvent(body, it.Time)
 	if err != nil {
-		return fmt.Errorf("generated CI event %s %s: %w", it.CI.Event, it.CI.ID, err)
+		return core.CIEvent{}, fmt.Errorf("generated CI event %s %s: %w", it.CI.Event, it.CI.ID, err)
 	}
-	if _, _, err := ci.Record(ctx, tokenID, e, it.Time); err != nil {
-		return fmt.Errorf("record CI event %s %s: %w", it.CI.Event, it.CI.ID, err)
-	}
-	return nil
+	return e, nil
 }
 
 // token returns the id of the demo's API token, creating it once.
