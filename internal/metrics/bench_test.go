@@ -32,12 +32,9 @@ func benchYear() url.Values {
 	return url.Values{"from": {"2025-07-01"}, "to": {"2026-07-01"}, "interval": {metrics.Week}}
 }
 
-func query(b *testing.B, base url.Values, kv ...string) url.Values {
-	b.Helper()
-	q := url.Values{}
-	for k, v := range base {
-		q[k] = v
-	}
+// benchYearWith is benchYear with more parameters, as name, value pairs.
+func benchYearWith(kv ...string) url.Values {
+	q := benchYear()
 	for i := 0; i+1 < len(kv); i += 2 {
 		q.Set(kv[i], kv[i+1])
 	}
@@ -164,11 +161,11 @@ func BenchmarkLeaderboard(b *testing.B) {
 			name string
 			q    url.Values
 		}{
-			{"person", query(b, benchYear(), "group", metrics.GroupPerson)},
-			{"team", query(b, benchYear(), "group", metrics.GroupTeam)},
-			{"org", query(b, benchYear(), "group", metrics.GroupOrg)},
+			{"person", benchYearWith("group", metrics.GroupPerson)},
+			{"team", benchYearWith("group", metrics.GroupTeam)},
+			{"org", benchYearWith("group", metrics.GroupOrg)},
 			// Mid-month to mid-month: whole months plus two partial ones.
-			{"person_unaligned", query(b, benchYear(), "group", metrics.GroupPerson, "from", "2025-07-16", "to", "2026-06-16")},
+			{"person_unaligned", benchYearWith("group", metrics.GroupPerson, "from", "2025-07-16", "to", "2026-06-16")},
 		} {
 			b.Run(tc.name, func(b *testing.B) {
 				tc.q.Set("limit", "100")
@@ -205,7 +202,7 @@ func BenchmarkLists(b *testing.B) {
 	engines(b, func(b *testing.B, db *store.DB, e *metrics.Engine) {
 		ctx := context.Background()
 		b.Run("deployments", func(b *testing.B) {
-			q, err := metrics.ParseDeploymentQuery(query(b, benchYear(), "limit", "100"), benchDemo.End)
+			q, err := metrics.ParseDeploymentQuery(benchYearWith("limit", "100"), benchDemo.End)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -216,7 +213,7 @@ func BenchmarkLists(b *testing.B) {
 			}
 		})
 		b.Run("pulls", func(b *testing.B) {
-			q, err := metrics.ParsePullQuery(query(b, benchYear(), "by", "deployed", "limit", "100"), benchDemo.End)
+			q, err := metrics.ParsePullQuery(benchYearWith("by", "deployed", "limit", "100"), benchDemo.End)
 			if err != nil {
 				b.Fatal(err)
 			}
